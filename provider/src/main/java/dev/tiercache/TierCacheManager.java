@@ -1,0 +1,278 @@
+package dev.tiercache;
+
+import com.hazelcast.core.HazelcastInstance;
+import dev.tiercache.cluster.CacheNames;
+import dev.tiercache.cluster.Members;
+import dev.tiercache.config.CacheSettings;
+import dev.tiercache.config.ExpirySetting;
+import dev.tiercache.config.TiercacheConfig;
+import java.lang.ref.WeakReference;
+import java.net.URI;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.configuration.CompleteConfiguration;
+import javax.cache.configuration.Configuration;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.EternalExpiryPolicy;
+import javax.cache.spi.CachingProvider;
+
+/**
+ * A JCache {@link javax.cache.CacheManager} on an embedded Hazelcast member.
+ *
+ * <p>The manager leases a member shared with the other managers of the same configuration file (see
+ * {@link Members}) and keeps its own set of open caches: {@link #getCacheNames()} lists the caches
+ * this manager has created or opened. Cache data lives in the cluster under a name scoped by the
+ * manager's class loader, so two managers with different class loaders never see each other's caches,
+ * while application instances on several machines share theirs.
+ */
+public final class TierCacheManager implements javax.cache.CacheManager {
+
+  private final TierCachingProvider provider;
+  private final URI uri;
+  private final WeakReference<ClassLoader> classLoader;
+  private final Properties properties;
+  private final TiercacheConfig config;
+  private final String scope;
+  private final Members.Lease member;
+  private final Map<String, TierCache<?, ?>> caches = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  TierCacheManager(TierCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties,
+      TiercacheConfig config, String scope) {
+    this.provider = provider;
+    this.uri = uri;
+    this.classLoader = new WeakReference<>(classLoader);
+    this.properties = properties;
+    this.config = config;
+    this.scope = scope;
+    this.member = Members.acquire(config);
+    try {
+      for (Map.Entry<String, CacheSettings> e : config.caches().entrySet()) {
+        CacheSettings settings = e.getValue();
+        MutableConfiguration<Object, Object> startup = new MutableConfiguration<>();
+        @SuppressWarnings("unchecked")
+        Class<Object> keyType = (Class<Object>) settings.keyType();
+        @SuppressWarnings("unchecked")
+        Class<Object> valueType = (Class<Object>) settings.valueType();
+        startup.setTypes(keyType, valueType);
+        createCache(e.getKey(), startup);
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  @Override
+  public CachingProvider getCachingProvider() {
+    return provider;
+  }
+
+  @Override
+  public URI getURI() {
+    return uri;
+  }
+
+  @Override
+  public ClassLoader getClassLoader() {
+    return classLoader.get();
+  }
+
+  @Override
+  public Properties getProperties() {
+    return properties;
+  }
+
+  /** The configuration this manager was built from (the file its URI names, or the built-in defaults). */
+  public TiercacheConfig tiercacheConfig() {
+    return config;
+  }
+
+  @Override
+  public <K, V, C extends Configuration<K, V>> Cache<K, V> createCache(String cacheName, C configuration) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cache name");
+    Objects.requireNonNull(configuration, "configuration");
+    synchronized (caches) {
+      if (caches.containsKey(cacheName)) {
+        throw new CacheException("Cache " + cacheName + " already exists in CacheManager " + uri);
+      }
+      MutableConfiguration<K, V> effective = effectiveConfiguration(cacheName, configuration);
+      TierCache<K, V> cache = new TierCache<>(this, cacheName, effective, member.instance(),
+          member.serialization(), CacheNames.mapName(cacheName, scope));
+      caches.put(cacheName, cache);
+      return cache;
+    }
+  }
+
+  /**
+   * A private copy of the caller's configuration (later changes to theirs do not leak in), with the
+   * configuration file's template filling in what a bare {@code MutableConfiguration} leaves at its
+   * defaults: expiry, statistics, management. Bounds and backups come from the template through
+   * Hazelcast's map configuration.
+   */
+  private <K, V> MutableConfiguration<K, V> effectiveConfiguration(String cacheName, Configuration<K, V> given) {
+    MutableConfiguration<K, V> copy;
+    if (given instanceof CompleteConfiguration<K, V> complete) {
+      copy = new MutableConfiguration<>(complete);
+    } else {
+      copy = new MutableConfiguration<K, V>()
+          .setTypes(given.getKeyType(), given.getValueType())
+          .setStoreByValue(given.isStoreByValue());
+    }
+    if (!copy.isStoreByValue()) {
+      throw new UnsupportedOperationException("Cache " + cacheName + ": Tiercache stores by value only; a "
+          + "distributed cache cannot share object references between members. Remove setStoreByValue(false).");
+    }
+    CacheSettings settings = config.settingsFor(cacheName);
+    if (settings.expiry() != ExpirySetting.NONE
+        && copy.getExpiryPolicyFactory().create() instanceof EternalExpiryPolicy) {
+      copy.setExpiryPolicyFactory(settings.expiry().policyFactory());
+    }
+    if (settings.statistics()) {
+      copy.setStatisticsEnabled(true);
+    }
+    if (settings.management()) {
+      copy.setManagementEnabled(true);
+    }
+    return copy;
+  }
+
+  @Override
+  public <K, V> Cache<K, V> getCache(String cacheName, Class<K> keyType, Class<V> valueType) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cache name");
+    Objects.requireNonNull(keyType, "key type");
+    Objects.requireNonNull(valueType, "value type");
+    TierCache<?, ?> cache = caches.get(cacheName);
+    if (cache == null) {
+      return null;
+    }
+    @SuppressWarnings("unchecked")
+    CompleteConfiguration<?, ?> configuration = cache.getConfiguration(CompleteConfiguration.class);
+    if (!configuration.getKeyType().equals(keyType)) {
+      throw new ClassCastException("Cache " + cacheName + " has key type "
+          + configuration.getKeyType().getName() + ", not " + keyType.getName());
+    }
+    if (!configuration.getValueType().equals(valueType)) {
+      throw new ClassCastException("Cache " + cacheName + " has value type "
+          + configuration.getValueType().getName() + ", not " + valueType.getName());
+    }
+    @SuppressWarnings("unchecked")
+    Cache<K, V> typed = (Cache<K, V>) cache;
+    return typed;
+  }
+
+  @Override
+  public <K, V> Cache<K, V> getCache(String cacheName) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cache name");
+    @SuppressWarnings("unchecked")
+    Cache<K, V> cache = (Cache<K, V>) caches.get(cacheName);
+    return cache;
+  }
+
+  @Override
+  public Iterable<String> getCacheNames() {
+    checkOpen();
+    return Collections.unmodifiableSet(new LinkedHashSet<>(caches.keySet()));
+  }
+
+  @Override
+  public void destroyCache(String cacheName) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cache name");
+    TierCache<?, ?> cache;
+    synchronized (caches) {
+      cache = caches.remove(cacheName);
+    }
+    if (cache != null) {
+      cache.shutdown();
+      cache.destroyData();
+    } else {
+      member.instance().getMap(CacheNames.mapName(cacheName, scope)).destroy();
+    }
+  }
+
+  @Override
+  public void enableManagement(String cacheName, boolean enabled) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cache name");
+    TierCache<?, ?> cache = caches.get(cacheName);
+    if (cache != null) {
+      cache.setManagementEnabled(enabled);
+    }
+  }
+
+  @Override
+  public void enableStatistics(String cacheName, boolean enabled) {
+    checkOpen();
+    Objects.requireNonNull(cacheName, "cache name");
+    TierCache<?, ?> cache = caches.get(cacheName);
+    if (cache != null) {
+      cache.setStatisticsEnabled(enabled);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    synchronized (caches) {
+      for (TierCache<?, ?> cache : caches.values()) {
+        cache.shutdown();
+      }
+      caches.clear();
+    }
+    member.release();
+    provider.forget(this);
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed || !member.instance().getLifecycleService().isRunning();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> clazz) {
+    Objects.requireNonNull(clazz, "class");
+    if (clazz.isInstance(this)) {
+      return clazz.cast(this);
+    }
+    if (clazz.isInstance(member.instance())) {
+      return clazz.cast(member.instance());
+    }
+    throw new IllegalArgumentException("A Tiercache CacheManager cannot be unwrapped to " + clazz.getName());
+  }
+
+  /** The embedded Hazelcast member behind this manager. */
+  public HazelcastInstance hazelcastInstance() {
+    return member.instance();
+  }
+
+  /** A cache closed by its user is no longer managed here. */
+  void forget(TierCache<?, ?> cache) {
+    synchronized (caches) {
+      caches.remove(cache.getName(), cache);
+    }
+  }
+
+  private void checkOpen() {
+    if (isClosed()) {
+      throw new IllegalStateException("CacheManager " + uri + " is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TierCacheManager[" + uri + "]";
+  }
+}

@@ -1,0 +1,80 @@
+package dev.tiercache.cluster;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
+
+/**
+ * What the L2 map holds for one cache entry: the value in Hazelcast's serialized form, its absolute
+ * expiry time, and a version that grows with every change of the entry.
+ *
+ * <p>The value stays serialized in the record so that L2 is store-by-value by construction: every
+ * reader deserializes a private copy. Expiry is kept here in milliseconds rather than in Hazelcast's
+ * own TTL (which it rounds to whole seconds) because JCache needs exact, per-operation expiry
+ * decisions. Records are immutable; a change writes a new record.
+ */
+public final class CacheRecord implements IdentifiedDataSerializable {
+
+  /** Expiry time of an entry that never expires. */
+  public static final long ETERNAL = Long.MAX_VALUE;
+
+  private byte[] value;
+  private long expiresAt;
+  private long version;
+
+  /** For deserialization only. */
+  public CacheRecord() {}
+
+  public CacheRecord(byte[] value, long expiresAt, long version) {
+    this.value = value;
+    this.expiresAt = expiresAt;
+    this.version = version;
+  }
+
+  /** The value in Hazelcast's serialized form; callers must not modify the array. */
+  public byte[] value() {
+    return value;
+  }
+
+  public long expiresAt() {
+    return expiresAt;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public boolean isExpiredAt(long nowMillis) {
+    return expiresAt <= nowMillis;
+  }
+
+  /** The same value with another expiry time (an access or update that only moves expiry). */
+  public CacheRecord withExpiry(long newExpiresAt) {
+    return new CacheRecord(value, newExpiresAt, version + 1);
+  }
+
+  @Override
+  public int getFactoryId() {
+    return RecordSerialization.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return RecordSerialization.CACHE_RECORD;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(expiresAt);
+    out.writeLong(version);
+    out.writeByteArray(value);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    expiresAt = in.readLong();
+    version = in.readLong();
+    value = in.readByteArray();
+  }
+}

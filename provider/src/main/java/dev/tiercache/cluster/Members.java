@@ -1,0 +1,156 @@
+package dev.tiercache.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.DistributedObject;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.spi.impl.SerializationServiceSupport;
+import dev.tiercache.config.CacheSettings;
+import dev.tiercache.config.ClusterSettings;
+import dev.tiercache.config.TiercacheConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The embedded Hazelcast members of this JVM, shared by every CacheManager of the same configuration.
+ *
+ * <p>Starting a member per CacheManager would make applications (and the TCK, which creates hundreds
+ * of managers) slow, so managers lease a member and give it back on close. When the last lease of a
+ * <em>standalone</em> member ends, its caches are destroyed and the member is kept for the next
+ * manager: nobody else can reach a standalone member's data, so this is what a restart would do, in
+ * milliseconds instead of seconds. A <em>clustered</em> member leaves the cluster gracefully when its
+ * last lease ends, because its data lives on in the other members.
+ */
+public final class Members {
+
+  /** Prefix of every distributed object Tiercache creates; other objects are left alone. */
+  public static final String MAP_PREFIX = "tc:";
+
+  private static final Map<String, Shared> SHARED = new HashMap<>();
+
+  private Members() {}
+
+  /**
+   * A lease on the member for {@code config}, started if needed. The caller must {@link
+   * Lease#release()} it exactly once.
+   */
+  public static Lease acquire(TiercacheConfig config) {
+    String key = config.source();
+    synchronized (SHARED) {
+      Shared shared = SHARED.get(key);
+      if (shared == null || !shared.instance.getLifecycleService().isRunning()) {
+        shared = new Shared(key, config.cluster().isStandalone(), start(config));
+        SHARED.put(key, shared);
+      }
+      shared.leases++;
+      return new Lease(shared);
+    }
+  }
+
+  private static HazelcastInstance start(TiercacheConfig tc) {
+    ClusterSettings cluster = tc.cluster();
+    Config config = new Config();
+    config.setInstanceName("tiercache-" + UUID.randomUUID());
+    // A standalone member gets a cluster name nobody else has, so no other member can ever join it.
+    config.setClusterName(cluster.isStandalone() ? "tiercache-standalone-" + UUID.randomUUID() : cluster.clusterName());
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    config.setProperty("hazelcast.shutdownhook.policy", "GRACEFUL");
+    config.getJetConfig().setEnabled(false);
+
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(cluster.port()).setPortAutoIncrement(true);
+    network.getInterfaces().setEnabled(true).addInterface(cluster.bindAddress());
+    network.setPublicAddress(cluster.bindAddress());
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(!cluster.isStandalone()).setMembers(cluster.members());
+
+    config.getSerializationConfig()
+        .addDataSerializableFactory(RecordSerialization.FACTORY_ID, new RecordSerialization());
+
+    config.addMapConfig(mapConfig(MAP_PREFIX + "*", tc.defaults()));
+    tc.caches().forEach((name, settings) -> config.addMapConfig(mapConfig(CacheNames.pattern(name), settings)));
+    return Hazelcast.newHazelcastInstance(config);
+  }
+
+  private static MapConfig mapConfig(String pattern, CacheSettings settings) {
+    MapConfig map = new MapConfig(pattern);
+    map.setInMemoryFormat(InMemoryFormat.BINARY);
+    map.setBackupCount(settings.backups());
+    map.setStatisticsEnabled(false);
+    map.setEvictionConfig(new EvictionConfig()
+        .setEvictionPolicy(EvictionPolicy.LRU)
+        .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
+        .setSize(settings.maxEntries()));
+    return map;
+  }
+
+  private static void leaseEnded(Shared shared) {
+    synchronized (SHARED) {
+      if (--shared.leases > 0) {
+        return;
+      }
+      if (shared.standalone && shared.instance.getLifecycleService().isRunning()) {
+        for (DistributedObject object : shared.instance.getDistributedObjects()) {
+          if (object.getName().startsWith(MAP_PREFIX)) {
+            object.destroy();
+          }
+        }
+        return;
+      }
+      SHARED.remove(shared.key);
+      shared.instance.shutdown();
+    }
+  }
+
+  private static final class Shared {
+    final String key;
+    final boolean standalone;
+    final HazelcastInstance instance;
+    final SerializationService serialization;
+    int leases;
+
+    Shared(String key, boolean standalone, HazelcastInstance instance) {
+      this.key = key;
+      this.standalone = standalone;
+      this.instance = instance;
+      this.serialization = ((SerializationServiceSupport) instance).getSerializationService();
+    }
+  }
+
+  /** One CacheManager's use of a shared member. */
+  public static final class Lease {
+    private final Shared shared;
+    private boolean released;
+
+    private Lease(Shared shared) {
+      this.shared = shared;
+    }
+
+    public HazelcastInstance instance() {
+      return shared.instance;
+    }
+
+    public SerializationService serialization() {
+      return shared.serialization;
+    }
+
+    public synchronized void release() {
+      if (!released) {
+        released = true;
+        leaseEnded(shared);
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package dev.tiercache.cluster;
+
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+/** Registers Tiercache's own L2 types with Hazelcast's compact, reflection-free serialization. */
+final class RecordSerialization implements DataSerializableFactory {
+
+  /** Chosen to stay clear of Hazelcast's internal (negative) factory ids. */
+  static final int FACTORY_ID = 0x7ca1;
+
+  static final int CACHE_RECORD = 1;
+
+  @Override
+  public IdentifiedDataSerializable create(int typeId) {
+    if (typeId == CACHE_RECORD) {
+      return new CacheRecord();
+    }
+    throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
+  }
+}

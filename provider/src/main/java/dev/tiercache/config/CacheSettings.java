@@ -1,0 +1,41 @@
+package dev.tiercache.config;
+
+import java.util.Objects;
+
+/**
+ * Settings of one cache, or of the default template that every cache without its own entry takes,
+ * including caches created from code with a bare {@code MutableConfiguration}.
+ *
+ * @param maxEntries most entries each member holds for this cache before evicting (L2, per member)
+ * @param backups synchronous backup copies of each entry on other members (0 to 6)
+ * @param expiry expiry applied when the cache's JCache configuration leaves expiry at its default
+ * @param statistics whether JCache statistics are on when the configuration does not say
+ * @param management whether the configuration MXBean is registered when the configuration does not say
+ * @param keyType key type of a cache created at start-up; {@code Object} otherwise
+ * @param valueType value type of a cache created at start-up; {@code Object} otherwise
+ */
+public record CacheSettings(
+    int maxEntries,
+    int backups,
+    ExpirySetting expiry,
+    boolean statistics,
+    boolean management,
+    Class<?> keyType,
+    Class<?> valueType) {
+
+  /** The built-in template: bounded, one backup, no expiry, statistics off. */
+  public static final CacheSettings DEFAULTS =
+      new CacheSettings(100_000, 1, ExpirySetting.NONE, false, false, Object.class, Object.class);
+
+  public CacheSettings {
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("max-entries must be at least 1, was " + maxEntries);
+    }
+    if (backups < 0 || backups > 6) {
+      throw new IllegalArgumentException("backups must be between 0 and 6, was " + backups);
+    }
+    Objects.requireNonNull(expiry, "expiry");
+    Objects.requireNonNull(keyType, "keyType");
+    Objects.requireNonNull(valueType, "valueType");
+  }
+}

@@ -1,0 +1,302 @@
+package dev.tiercache.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads a {@code tiercache.yaml} (see {@code docs/configuration.md} for every key). Strict on
+ * purpose: an unknown key is an error, not a silently ignored typo, and every message names the file,
+ * the key path and the line, so a bad file fails {@code getCacheManager} before a member starts.
+ */
+public final class ConfigLoader {
+
+  private static final Set<String> ROOT_KEYS = Set.of("cluster", "defaults", "caches");
+  private static final Set<String> CLUSTER_KEYS = Set.of("name", "bind-address", "port", "members");
+  private static final Set<String> CACHE_KEYS =
+      Set.of("max-entries", "backups", "expiry", "statistics", "management", "key-type", "value-type");
+  private static final Set<String> EXPIRY_KEYS = Set.of("after-create", "after-write", "after-access");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+  private final String source;
+  private final ClassLoader classLoader;
+
+  private ConfigLoader(String source, ClassLoader classLoader) {
+    this.source = source;
+    this.classLoader = classLoader;
+  }
+
+  /**
+   * Loads the file a CacheManager URI names: {@code classpath:path} (resolved with the manager's class
+   * loader), or any URI Java can open as a URL ({@code file:}, {@code jar:}).
+   */
+  public static TiercacheConfig load(URI uri, ClassLoader classLoader) {
+    String source = uri.toString();
+    try (InputStream in = open(uri, classLoader)) {
+      return parse(source, new InputStreamReader(in, StandardCharsets.UTF_8), classLoader);
+    } catch (IOException e) {
+      throw new TiercacheConfigException("Cannot read Tiercache configuration " + source + ": " + e, e);
+    }
+  }
+
+  /** Parses YAML text; {@code source} names it in error messages. */
+  public static TiercacheConfig parse(String source, Reader yaml, ClassLoader classLoader) {
+    Node root;
+    try {
+      root = new Yaml(new SafeConstructor(new LoaderOptions())).compose(yaml);
+    } catch (YAMLException e) {
+      throw new TiercacheConfigException("Tiercache configuration " + source + " is not valid YAML: "
+          + e.getMessage(), e);
+    }
+    ConfigLoader loader = new ConfigLoader(source, classLoader);
+    if (root == null) {
+      throw new TiercacheConfigException("Tiercache configuration " + source + " is empty: expected a "
+          + "'tiercache:' section");
+    }
+    return loader.readRoot(root);
+  }
+
+  private static InputStream open(URI uri, ClassLoader classLoader) throws IOException {
+    if ("classpath".equals(uri.getScheme())) {
+      String path = uri.getSchemeSpecificPart();
+      while (path.startsWith("/")) {
+        path = path.substring(1);
+      }
+      ClassLoader loader = classLoader != null ? classLoader : ConfigLoader.class.getClassLoader();
+      InputStream in = loader.getResourceAsStream(path);
+      if (in == null) {
+        throw new TiercacheConfigException("Tiercache configuration " + uri + " not found: no resource '"
+            + path + "' on the class path");
+      }
+      return in;
+    }
+    if (!uri.isAbsolute()) {
+      throw new TiercacheConfigException("Tiercache configuration URI " + uri + " names no file: use "
+          + "classpath:<resource> or file:<path>");
+    }
+    try {
+      return uri.toURL().openStream();
+    } catch (IllegalArgumentException | java.net.MalformedURLException e) {
+      throw new TiercacheConfigException("Tiercache configuration URI " + uri + " cannot be opened: use "
+          + "classpath:<resource> or file:<path>", e);
+    } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
+      throw new TiercacheConfigException("Tiercache configuration " + uri + " not found", e);
+    }
+  }
+
+  private TiercacheConfig readRoot(Node root) {
+    MappingNode top = mapping(root, "(document)");
+    Node body = null;
+    for (NodeTuple tuple : top.getValue()) {
+      String key = keyOf(tuple);
+      if (!key.equals("tiercache")) {
+        throw error(tuple.getKeyNode(), key, "unknown top-level key; the file starts with 'tiercache:'");
+      }
+      body = tuple.getValueNode();
+    }
+    if (body == null) {
+      throw new TiercacheConfigException("Tiercache configuration " + source + " has no 'tiercache:' section");
+    }
+    ClusterSettings cluster = ClusterSettings.standalone();
+    CacheSettings defaults = CacheSettings.DEFAULTS;
+    Map<String, Node> cacheNodes = new LinkedHashMap<>();
+    for (NodeTuple tuple : mapping(body, "tiercache").getValue()) {
+      String key = keyOf(tuple);
+      String path = "tiercache." + key;
+      checkKnown(tuple, path, key, ROOT_KEYS);
+      switch (key) {
+        case "cluster" -> cluster = readCluster(tuple.getValueNode(), path);
+        case "defaults" -> defaults = readCache(tuple.getValueNode(), path, CacheSettings.DEFAULTS);
+        default -> {
+          for (NodeTuple cache : mapping(tuple.getValueNode(), path).getValue()) {
+            cacheNodes.put(keyOf(cache), cache.getValueNode());
+          }
+        }
+      }
+    }
+    Map<String, CacheSettings> caches = new LinkedHashMap<>();
+    for (Map.Entry<String, Node> e : cacheNodes.entrySet()) {
+      caches.put(e.getKey(), readCache(e.getValue(), "tiercache.caches." + e.getKey(), defaults));
+    }
+    return new TiercacheConfig(source, cluster, defaults, caches);
+  }
+
+  private ClusterSettings readCluster(Node node, String path) {
+    String name = null;
+    String bind = ClusterSettings.DEFAULT_BIND_ADDRESS;
+    int port = ClusterSettings.DEFAULT_PORT;
+    List<String> members = new ArrayList<>();
+    for (NodeTuple tuple : mapping(node, path).getValue()) {
+      String key = keyOf(tuple);
+      String keyPath = path + "." + key;
+      checkKnown(tuple, keyPath, key, CLUSTER_KEYS);
+      Node value = tuple.getValueNode();
+      switch (key) {
+        case "name" -> name = scalar(value, keyPath);
+        case "bind-address" -> bind = scalar(value, keyPath);
+        case "port" -> port = integer(value, keyPath, 1, 65535);
+        default -> {
+          if (!(value instanceof SequenceNode list)) {
+            throw error(value, keyPath, "expected a list of host:port entries");
+          }
+          for (Node member : list.getValue()) {
+            String text = scalar(member, keyPath);
+            if (!text.matches("[^:\\s]+(:\\d{1,5})?")) {
+              throw error(member, keyPath, "'" + text + "' is not host or host:port");
+            }
+            members.add(text);
+          }
+        }
+      }
+    }
+    if (!members.isEmpty() && name == null) {
+      throw error(node, path + ".name", "a cluster with members needs a name, so that separate clusters "
+          + "on one machine never join each other");
+    }
+    return new ClusterSettings(name, bind, port, members);
+  }
+
+  private CacheSettings readCache(Node node, String path, CacheSettings base) {
+    int maxEntries = base.maxEntries();
+    int backups = base.backups();
+    ExpirySetting expiry = base.expiry();
+    boolean statistics = base.statistics();
+    boolean management = base.management();
+    Class<?> keyType = base.keyType();
+    Class<?> valueType = base.valueType();
+    if (!(node instanceof ScalarNode s && s.getValue().isEmpty())) {
+      for (NodeTuple tuple : mapping(node, path).getValue()) {
+        String key = keyOf(tuple);
+        String keyPath = path + "." + key;
+        checkKnown(tuple, keyPath, key, CACHE_KEYS);
+        Node value = tuple.getValueNode();
+        switch (key) {
+          case "max-entries" -> maxEntries = integer(value, keyPath, 1, Integer.MAX_VALUE);
+          case "backups" -> backups = integer(value, keyPath, 0, 6);
+          case "expiry" -> expiry = readExpiry(value, keyPath);
+          case "statistics" -> statistics = bool(value, keyPath);
+          case "management" -> management = bool(value, keyPath);
+          case "key-type" -> keyType = type(value, keyPath);
+          default -> valueType = type(value, keyPath);
+        }
+      }
+    }
+    return new CacheSettings(maxEntries, backups, expiry, statistics, management, keyType, valueType);
+  }
+
+  private ExpirySetting readExpiry(Node node, String path) {
+    if (node instanceof ScalarNode s && s.getValue().equals("none")) {
+      return ExpirySetting.NONE;
+    }
+    List<NodeTuple> tuples = mapping(node, path).getValue();
+    if (tuples.size() != 1) {
+      throw error(node, path, "expected 'none' or exactly one of " + EXPIRY_KEYS);
+    }
+    NodeTuple tuple = tuples.get(0);
+    String key = keyOf(tuple);
+    checkKnown(tuple, path + "." + key, key, EXPIRY_KEYS);
+    long millis = duration(tuple.getValueNode(), path + "." + key);
+    ExpirySetting.Kind kind = ExpirySetting.Kind.valueOf(key.toUpperCase(Locale.ROOT).replace('-', '_'));
+    return new ExpirySetting(kind, millis);
+  }
+
+  private long duration(Node node, String path) {
+    String text = scalar(node, path).trim();
+    Matcher m = DURATION.matcher(text);
+    if (!m.matches()) {
+      throw error(node, path, "'" + text + "' is not a duration such as 500ms, 30s, 10m, 2h or 1d");
+    }
+    long amount = Long.parseLong(m.group(1));
+    long unit = switch (m.group(2)) {
+      case "ms" -> 1L;
+      case "s" -> 1_000L;
+      case "m" -> 60_000L;
+      case "h" -> 3_600_000L;
+      default -> 86_400_000L;
+    };
+    if (amount <= 0) {
+      throw error(node, path, "a duration must be positive");
+    }
+    return Math.multiplyExact(amount, unit);
+  }
+
+  private Class<?> type(Node node, String path) {
+    String name = scalar(node, path);
+    try {
+      return Class.forName(name, false, classLoader != null ? classLoader : ConfigLoader.class.getClassLoader());
+    } catch (ClassNotFoundException e) {
+      throw error(node, path, "class '" + name + "' not found");
+    }
+  }
+
+  private boolean bool(Node node, String path) {
+    String text = scalar(node, path);
+    if (text.equals("true") || text.equals("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    throw error(node, path, "expected true or false, was '" + text + "'");
+  }
+
+  private int integer(Node node, String path, int min, int max) {
+    String text = scalar(node, path).replace("_", "");
+    try {
+      int value = Integer.parseInt(text);
+      if (value < min || value > max) {
+        throw error(node, path, "must be between " + min + " and " + max + ", was " + value);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw error(node, path, "expected a whole number, was '" + text + "'");
+    }
+  }
+
+  private String scalar(Node node, String path) {
+    if (node instanceof ScalarNode s) {
+      return s.getValue();
+    }
+    throw error(node, path, "expected a single value");
+  }
+
+  private MappingNode mapping(Node node, String path) {
+    if (node instanceof MappingNode m) {
+      return m;
+    }
+    throw error(node, path, "expected a section of key: value pairs");
+  }
+
+  private String keyOf(NodeTuple tuple) {
+    return scalar(tuple.getKeyNode(), "(key)");
+  }
+
+  private void checkKnown(NodeTuple tuple, String path, String key, Set<String> known) {
+    if (!known.contains(key)) {
+      throw error(tuple.getKeyNode(), path, "unknown key; expected one of " + new java.util.TreeSet<>(known));
+    }
+  }
+
+  private TiercacheConfigException error(Node node, String path, String problem) {
+    int line = node.getStartMark() == null ? 0 : node.getStartMark().getLine() + 1;
+    return new TiercacheConfigException("Tiercache configuration " + source + ", line " + line + ", '"
+        + path + "': " + problem);
+  }
+}

@@ -1,0 +1,81 @@
+package dev.tiercache.expiry;
+
+import dev.tiercache.cluster.CacheRecord;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.ExpiryPolicy;
+
+/**
+ * Turns a cache's {@link ExpiryPolicy} answers into absolute expiry times.
+ *
+ * <p>The policy is asked exactly once for each creation, update or access the specification names,
+ * on the member that performs the operation while it holds the entry's cluster-wide lock; the
+ * absolute time it yields is stored in the L2 record, so every member reads the same answer. A
+ * {@code null} answer for update or access keeps the current expiry; {@link Duration#ZERO} makes the
+ * entry expire now. A policy that throws is treated as if it had answered {@code null} (update,
+ * access) or eternal (creation), as the specification asks of implementations.
+ */
+public final class Expiry {
+
+  /** Returned by {@link #afterUpdate} and {@link #afterAccess} when the expiry stays as it is. */
+  public static final long UNCHANGED = Long.MIN_VALUE;
+
+  private static final Logger LOG = Logger.getLogger(Expiry.class.getName());
+
+  private final ExpiryPolicy policy;
+
+  public Expiry(ExpiryPolicy policy) {
+    this.policy = policy;
+  }
+
+  public ExpiryPolicy policy() {
+    return policy;
+  }
+
+  /** Absolute expiry of a new entry created now. */
+  public long afterCreation(long now) {
+    Duration duration;
+    try {
+      duration = policy.getExpiryForCreation();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "ExpiryPolicy.getExpiryForCreation failed; the entry does not expire", e);
+      return CacheRecord.ETERNAL;
+    }
+    return duration == null ? CacheRecord.ETERNAL : toTime(duration, now);
+  }
+
+  /** Absolute expiry after an update now, or {@link #UNCHANGED}. */
+  public long afterUpdate(long now) {
+    try {
+      Duration duration = policy.getExpiryForUpdate();
+      return duration == null ? UNCHANGED : toTime(duration, now);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "ExpiryPolicy.getExpiryForUpdate failed; the expiry is left unchanged", e);
+      return UNCHANGED;
+    }
+  }
+
+  /** Absolute expiry after an access now, or {@link #UNCHANGED}. */
+  public long afterAccess(long now) {
+    try {
+      Duration duration = policy.getExpiryForAccess();
+      return duration == null ? UNCHANGED : toTime(duration, now);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "ExpiryPolicy.getExpiryForAccess failed; the expiry is left unchanged", e);
+      return UNCHANGED;
+    }
+  }
+
+  private static long toTime(Duration duration, long now) {
+    if (duration.isEternal()) {
+      return CacheRecord.ETERNAL;
+    }
+    if (duration.isZero()) {
+      return now;
+    }
+    long millis = duration.getTimeUnit().toMillis(duration.getDurationAmount());
+    long time = now + millis;
+    return time < now ? CacheRecord.ETERNAL : time;
+  }
+}
