@@ -101,8 +101,12 @@ public final class EventDispatcher<K, V> {
       if (!r.accepts(type)) {
         continue;
       }
-      TierCacheEntryEvent<K, V> event = new TierCacheEntryEvent<>(source, type, key, value, oldValue,
-          r.configuration.isOldValueRequired() && oldValue != null);
+      // A REMOVED or EXPIRED event always carries the removed value (as value and old value): the
+      // specification allows it and it costs nothing, since the value is in hand anyway.
+      boolean oldValueAvailable = oldValue != null
+          && (r.configuration.isOldValueRequired() || type == EventType.REMOVED || type == EventType.EXPIRED);
+      TierCacheEntryEvent<K, V> event =
+          new TierCacheEntryEvent<>(source, type, key, value, oldValue, oldValueAvailable);
       if (r.configuration.isSynchronous()) {
         try {
           r.deliver(event);
