@@ -1,21 +1,25 @@
 package dev.tiercache.cluster;
 
 /**
- * Names of the L2 maps. A cache's map name carries the cache name and the scope of the CacheManager
- * that owns it ({@code tc:<cache>@<scope>}), so that managers with the same URI but different class
- * loaders never share a cache, while every member of a cluster (all on the default class loader)
- * shares one map per cache. The cache name comes first so that Hazelcast's wildcard configuration
- * {@code tc:<cache>@*} applies a cache's settings whatever the scope.
+ * Names of the L2 maps: {@code tc:<scope>:<cache>}. The scope stands for the owning CacheManager's
+ * class loader, so managers with the same URI but different class loaders never share a cache, while
+ * every member of a cluster (all on the default class loader) shares one map per cache. The cache name
+ * comes last so that Hazelcast's wildcard configuration {@code tc:*:<cache>} gives a cache its settings
+ * whatever the scope. Hazelcast reads {@code @} in a name as a partition-key suffix, so it is escaped.
  */
 public final class CacheNames {
 
   private CacheNames() {}
 
   public static String mapName(String cacheName, String scope) {
-    return Members.MAP_PREFIX + cacheName + "@" + scope;
+    return Members.MAP_PREFIX + scope + ":" + escape(cacheName);
   }
 
   static String pattern(String cacheName) {
-    return Members.MAP_PREFIX + cacheName + "@*";
+    return Members.MAP_PREFIX + "*:" + escape(cacheName);
+  }
+
+  private static String escape(String cacheName) {
+    return cacheName.replace("%", "%25").replace("@", "%40");
   }
 }
