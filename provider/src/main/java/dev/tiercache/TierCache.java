@@ -6,6 +6,7 @@ import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.map.IMap;
 import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.PutProcessor;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
 import dev.tiercache.expiry.ExpirySweeper;
@@ -63,7 +64,10 @@ import javax.cache.processor.EntryProcessorResult;
  * (writers, loaders, entry processors that are not serializable, such as Spring's) run where the
  * cache is used rather than on a Hazelcast partition thread, and makes a read-through load single
  * flight cluster-wide: a second caller waits on the lock and then finds the loaded value. Plain reads
- * take no lock; they take one only when the expiry policy moves an entry's expiry on access.
+ * take no lock; they take one only when the expiry policy moves an entry's expiry on access. When no
+ * user code has to run here (no writer, no listener, one of the standard expiry policies), {@code put}
+ * and {@code remove} skip the lock and run as one step on the key's owner ({@link PutProcessor}),
+ * which Hazelcast orders with the locked operations on the same key.
  *
  * <p><b>Store by value.</b> Keys are serialized once per call and used in serialized form as the L2
  * key; values are stored serialized in the {@link CacheRecord}; every read deserializes a private copy.
@@ -387,11 +391,16 @@ public final class TierCache<K, V> implements Cache<K, V> {
     long start = statisticsEnabled ? System.nanoTime() : 0;
     Data k = keyData(requireKey(key));
     byte[] bytes = valueBytes(requireValue(value));
-    map.lock(k);
-    try {
-      putLocked(key, k, value, bytes, liveRecord(k, System.currentTimeMillis()));
-    } finally {
-      map.unlock(k);
+    long[] durations = expiry.constantDurations();
+    if (durations != null && !isWriteThrough() && !events.hasListeners()) {
+      putOnOwner(k, bytes, durations);
+    } else {
+      map.lock(k);
+      try {
+        putLocked(key, k, value, bytes, liveRecord(k, System.currentTimeMillis()));
+      } finally {
+        map.unlock(k);
+      }
     }
     if (statisticsEnabled) {
       statistics.recordPutTime(System.nanoTime() - start);
@@ -420,6 +429,20 @@ public final class TierCache<K, V> implements Cache<K, V> {
       statistics.recordGetTime(elapsed);
     }
     return old;
+  }
+
+  /**
+   * The one-step put: when no writer, no listener and no expiry policy of the user's needs to be
+   * called here, the whole put runs on the key's owner as a single entry processor.
+   */
+  private void putOnOwner(Data k, byte[] bytes, long[] durations) {
+    long outcome = (Long) map.executeOnKey(k, new PutProcessor(bytes, durations[0], durations[1]));
+    if (outcome != PutProcessor.NOT_STORED_CREATED) {
+      countPuts(1);
+    }
+    if (outcome > 0 && outcome != CacheRecord.ETERNAL) {
+      sweeper.schedule(k, outcome);
+    }
   }
 
   /** Write-through, then create or update the record, with events and statistics. Caller holds the lock. */
@@ -575,16 +598,25 @@ public final class TierCache<K, V> implements Cache<K, V> {
     long start = statisticsEnabled ? System.nanoTime() : 0;
     Data k = keyData(requireKey(key));
     boolean removed;
-    map.lock(k);
-    try {
-      CacheRecord existing = liveRecord(k, System.currentTimeMillis());
-      delete(key);
-      removed = existing != null;
+    if (!isWriteThrough() && !events.hasListeners()) {
+      // Nothing here needs to see the removal happen: one remove on the owner.
+      CacheRecord existing = map.remove(k);
+      removed = existing != null && !existing.isExpiredAt(System.currentTimeMillis());
       if (removed) {
-        removeLocked(key, k, existing);
+        countRemovals(1);
       }
-    } finally {
-      map.unlock(k);
+    } else {
+      map.lock(k);
+      try {
+        CacheRecord existing = liveRecord(k, System.currentTimeMillis());
+        delete(key);
+        removed = existing != null;
+        if (removed) {
+          removeLocked(key, k, existing);
+        }
+      } finally {
+        map.unlock(k);
+      }
     }
     if (statisticsEnabled) {
       statistics.recordRemoveTime(System.nanoTime() - start);

@@ -3,18 +3,22 @@ package dev.tiercache.cluster;
 import com.hazelcast.nio.serialization.DataSerializableFactory;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 
-/** Registers Tiercache's own L2 types with Hazelcast's compact, reflection-free serialization. */
+/** Registers Tiercache's own L2 types (records, owner-side processors) with Hazelcast's compact, reflection-free serialization. */
 final class RecordSerialization implements DataSerializableFactory {
 
   /** Chosen to stay clear of Hazelcast's internal (negative) factory ids. */
   static final int FACTORY_ID = 0x7ca1;
 
   static final int CACHE_RECORD = 1;
+  static final int PUT_PROCESSOR = 2;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
     if (typeId == CACHE_RECORD) {
       return new CacheRecord();
+    }
+    if (typeId == PUT_PROCESSOR) {
+      return new PutProcessor();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }

@@ -1,10 +1,16 @@
 package dev.tiercache.expiry;
 
 import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.PutProcessor;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.cache.expiry.AccessedExpiryPolicy;
+import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
+import javax.cache.expiry.EternalExpiryPolicy;
 import javax.cache.expiry.ExpiryPolicy;
+import javax.cache.expiry.ModifiedExpiryPolicy;
+import javax.cache.expiry.TouchedExpiryPolicy;
 
 /**
  * Turns a cache's {@link ExpiryPolicy} answers into absolute expiry times.
@@ -24,9 +30,37 @@ public final class Expiry {
   private static final Logger LOG = Logger.getLogger(Expiry.class.getName());
 
   private final ExpiryPolicy policy;
+  private final long[] constantDurations;
 
   public Expiry(ExpiryPolicy policy) {
     this.policy = policy;
+    this.constantDurations = constantDurations(policy);
+  }
+
+  /**
+   * For the standard policies of {@code javax.cache.expiry} (exactly those classes, not subclasses),
+   * whose answers never change: {creation, update} in milliseconds, with {@link PutProcessor#ETERNAL}
+   * and {@link PutProcessor#UNCHANGED}; {@code null} for any other policy, which must be asked each time.
+   */
+  public long[] constantDurations() {
+    return constantDurations;
+  }
+
+  private static long[] constantDurations(ExpiryPolicy policy) {
+    Class<?> type = policy.getClass();
+    if (type != EternalExpiryPolicy.class && type != CreatedExpiryPolicy.class && type != ModifiedExpiryPolicy.class
+        && type != AccessedExpiryPolicy.class && type != TouchedExpiryPolicy.class) {
+      return null;
+    }
+    return new long[] {millis(policy.getExpiryForCreation(), PutProcessor.ETERNAL),
+        millis(policy.getExpiryForUpdate(), PutProcessor.UNCHANGED)};
+  }
+
+  private static long millis(Duration duration, long ifNull) {
+    if (duration == null) {
+      return ifNull;
+    }
+    return duration.isEternal() ? PutProcessor.ETERNAL : duration.getTimeUnit().toMillis(duration.getDurationAmount());
   }
 
   public ExpiryPolicy policy() {
