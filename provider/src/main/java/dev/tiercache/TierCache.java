@@ -177,7 +177,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     try {
       CacheRecord current = map.get(k);
       if (current != null && current.version() == seen.version()) {
-        storeOrExpire(k, current.withExpiry(expiresAt), System.currentTimeMillis(), current);
+        storeOrExpire(k, current.withExpiry(expiresAt), System.currentTimeMillis());
       }
     } finally {
       map.unlock(k);
@@ -232,7 +232,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
       long expiresAt = expiry.afterUpdate(now);
       CacheRecord next = new CacheRecord(bytes,
           expiresAt == Expiry.UNCHANGED ? existing.expiresAt() : expiresAt, existing.version() + 1);
-      publishUpdate(key, value, existing, storeOrExpire(k, next, now, existing));
+      publishUpdate(key, value, existing, storeOrExpire(k, next, now));
     }
   }
 
@@ -470,7 +470,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     long expiresAt = expiry.afterUpdate(now);
     CacheRecord next = new CacheRecord(bytes,
         expiresAt == Expiry.UNCHANGED ? existing.expiresAt() : expiresAt, existing.version() + 1);
-    boolean stored = storeOrExpire(k, next, now, existing);
+    boolean stored = storeOrExpire(k, next, now);
     countPuts(1);
     publishUpdate(key, value, existing, stored);
   }
@@ -672,7 +672,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private void touchLocked(Data k, CacheRecord existing, long now) {
     long expiresAt = expiry.afterAccess(now);
     if (expiresAt != Expiry.UNCHANGED && expiresAt != existing.expiresAt()) {
-      storeOrExpire(k, existing.withExpiry(expiresAt), now, existing);
+      storeOrExpire(k, existing.withExpiry(expiresAt), now);
     }
   }
 
@@ -790,7 +790,6 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public void removeAll() {
     checkOpen();
     List<K> keys = new ArrayList<>();
-    long now = System.currentTimeMillis();
     for (Object key : map.keySet()) {
       @SuppressWarnings("unchecked")
       K k = (K) key;
@@ -1189,7 +1188,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
    * Writes {@code next}, or removes the entry if its expiry is already past (with an EXPIRED event
    * left to the caller). Returns whether the record was stored.
    */
-  private boolean storeOrExpire(Data k, CacheRecord next, long now, CacheRecord previous) {
+  private boolean storeOrExpire(Data k, CacheRecord next, long now) {
     if (next.isExpiredAt(now)) {
       map.delete(k);
       return false;

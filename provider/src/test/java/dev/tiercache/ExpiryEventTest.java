@@ -60,12 +60,15 @@ class ExpiryEventTest {
       cache.put(i, "v" + i);
       expiresAt[i] = before + 300;
     }
+    long latest = 0;
     for (int i = 0; i < expiresAt.length; i++) {
       long[] event = EXPIRED.poll(5, TimeUnit.SECONDS);
       assertNotNull(event, "EXPIRED event " + i + " never arrived");
       long lateBy = event[1] - expiresAt[(int) event[0]];
       assertTrue(lateBy < 1000, "EXPIRED event for key " + event[0] + " came " + lateBy + " ms after expiry");
+      latest = Math.max(latest, lateBy);
     }
+    System.out.println("EXPIRED events of 20 untouched entries arrived at most " + latest + " ms after expiry");
     for (int i = 0; i < expiresAt.length; i++) {
       assertFalse(cache.containsKey(i));
     }

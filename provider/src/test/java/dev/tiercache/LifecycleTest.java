@@ -67,6 +67,26 @@ class LifecycleTest {
   }
 
   @Test
+  void closingTheProviderStopsTheIdleMemberSoTheJvmCanExit() throws Exception {
+    HazelcastInstance member = provider.getCacheManager().unwrap(HazelcastInstance.class);
+    provider.close();
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (member.getLifecycleService().isRunning() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(!member.getLifecycleService().isRunning(), "the unleased standalone member stopped");
+    HazelcastInstance next = provider.getCacheManager().unwrap(HazelcastInstance.class);
+    assertTrue(next.getLifecycleService().isRunning(), "the next manager starts a new member");
+  }
+
+  @Test
+  void aProviderClosedAndReopenedAtOnceReusesTheMember() {
+    HazelcastInstance member = provider.getCacheManager().unwrap(HazelcastInstance.class);
+    provider.close();
+    assertSame(member, provider.getCacheManager().unwrap(HazelcastInstance.class));
+  }
+
+  @Test
   void destroyRemovesTheDataAndCloseKeepsIt() {
     CacheManager manager = provider.getCacheManager();
     Cache<String, String> cache = manager.createCache("kept", new MutableConfiguration<>());

@@ -2,12 +2,17 @@ package dev.tiercache.benchmarks;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import java.io.Serializable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
+import javax.cache.configuration.FactoryBuilder;
+import javax.cache.configuration.MutableCacheEntryListenerConfiguration;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.event.CacheEntryEvent;
+import javax.cache.event.CacheEntryUpdatedListener;
 import javax.cache.spi.CachingProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,7 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * value), all on the same 1,024 keys and ~100-character String values.
  *
  * <p>Tiercache has no near cache yet (that is the next step), so a Tiercache get is an L2 read; the goal
- * here is that the JCache layer costs little on top of Hazelcast's own get.
+ * here is that the JCache layer costs little on top of Hazelcast's own get. {@code tiercachePut} takes
+ * the one-step path (no writer, no listener); {@code tiercachePutLockedPath} shows what a put costs when
+ * user code must run on the caller under the key's lock.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,6 +50,7 @@ public class SingleMemberBenchmark {
   private CachingProvider tiercacheProvider;
   private CachingProvider caffeineProvider;
   private Cache<Integer, String> tiercache;
+  private Cache<Integer, String> tiercacheListened;
   private Cache<Integer, String> caffeine;
   private IMap<Integer, String> imap;
   private final String[] values = new String[KEYS];
@@ -58,6 +66,11 @@ public class SingleMemberBenchmark {
     tiercacheProvider = Caching.getCachingProvider("dev.tiercache.TierCachingProvider");
     CacheManager tiercacheManager = tiercacheProvider.getCacheManager();
     tiercache = tiercacheManager.createCache("bench", config);
+    // A synchronous listener makes every put take the locked path (lock, read, write, unlock).
+    tiercacheListened = tiercacheManager.createCache("bench-listened",
+        new MutableConfiguration<>(config).addCacheEntryListenerConfiguration(
+            new MutableCacheEntryListenerConfiguration<>(
+                FactoryBuilder.factoryOf(NoOpListener.class), null, false, true)));
     imap = tiercacheManager.unwrap(HazelcastInstance.class).getMap("raw-imap-bench");
 
     caffeineProvider = Caching.getCachingProvider("com.github.benmanes.caffeine.jcache.spi.CaffeineCachingProvider");
@@ -65,6 +78,7 @@ public class SingleMemberBenchmark {
 
     for (int i = 0; i < KEYS; i++) {
       tiercache.put(i, values[i]);
+      tiercacheListened.put(i, values[i]);
       imap.set(i, values[i]);
       caffeine.put(i, values[i]);
     }
@@ -74,6 +88,12 @@ public class SingleMemberBenchmark {
   public void tearDown() {
     tiercacheProvider.close();
     caffeineProvider.close();
+  }
+
+  /** Hears updates and does nothing with them. */
+  public static final class NoOpListener implements CacheEntryUpdatedListener<Integer, String>, Serializable {
+    @Override
+    public void onUpdated(Iterable<CacheEntryEvent<? extends Integer, ? extends String>> events) {}
   }
 
   private static int nextKey() {
@@ -99,6 +119,13 @@ public class SingleMemberBenchmark {
   public void tiercachePut() {
     int key = nextKey();
     tiercache.put(key, values[key]);
+  }
+
+  /** Put on a cache with a listener: the locked path every put with user code on the caller takes. */
+  @Benchmark
+  public void tiercachePutLockedPath() {
+    int key = nextKey();
+    tiercacheListened.put(key, values[key]);
   }
 
   @Benchmark

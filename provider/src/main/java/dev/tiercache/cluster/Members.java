@@ -19,23 +19,36 @@ import dev.tiercache.config.TiercacheConfig;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded Hazelcast members of this JVM, shared by every CacheManager of the same configuration.
  *
  * <p>Starting a member per CacheManager would make applications (and the TCK, which creates hundreds
  * of managers) slow, so managers lease a member and give it back on close. When the last lease of a
- * <em>standalone</em> member ends, its caches are destroyed and the member is kept for the next
- * manager: nobody else can reach a standalone member's data, so this is what a restart would do, in
- * milliseconds instead of seconds. A <em>clustered</em> member leaves the cluster gracefully when its
- * last lease ends, because its data lives on in the other members.
+ * <em>standalone</em> member ends, its caches are destroyed at once (nobody else can reach a standalone
+ * member's data, so this is what a restart would do) and the member itself stops only after
+ * {@link #IDLE_SHUTDOWN_MILLIS} without a new lease: a provider closed and reopened straight away, as
+ * the TCK does dozens of times, reuses it in milliseconds instead of starting a member in seconds, and
+ * an application that closes its provider can still exit shortly after. A <em>clustered</em> member
+ * leaves the cluster gracefully when its last lease ends, because its data lives on in the others.
  */
 public final class Members {
 
   /** Prefix of every distributed object Tiercache creates; other objects are left alone. */
   public static final String MAP_PREFIX = "tc:";
 
+  /** How long an unleased standalone member waits for a new lease before it stops. */
+  public static final long IDLE_SHUTDOWN_MILLIS = 2_000;
+
   private static final Map<String, Shared> SHARED = new HashMap<>();
+  private static final ScheduledExecutorService IDLE_TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread thread = new Thread(r, "tiercache-idle-member-shutdown");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   private Members() {}
 
@@ -107,10 +120,22 @@ public final class Members {
             object.destroy();
           }
         }
+        IDLE_TIMER.schedule(() -> stopIfIdle(shared), IDLE_SHUTDOWN_MILLIS, TimeUnit.MILLISECONDS);
         return;
       }
       SHARED.remove(shared.key);
       shared.instance.shutdown();
+    }
+  }
+
+  private static void stopIfIdle(Shared shared) {
+    synchronized (SHARED) {
+      if (shared.leases > 0 || SHARED.get(shared.key) != shared) {
+        return;
+      }
+      SHARED.remove(shared.key);
+      // A standalone member has no data left and no peers: no need for a graceful hand-over.
+      shared.instance.getLifecycleService().terminate();
     }
   }
 
