@@ -31,7 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.cache.Cache;
@@ -133,7 +133,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public V get(K key) {
     checkOpen();
     Objects.requireNonNull(key, "key");
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(key);
     V value = readAndTouch(k);
     if (value == null && isReadThrough()) {
@@ -141,9 +141,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     } else if (value == null) {
       countMisses(1);
     }
-    if (statisticsEnabled) {
-      statistics.recordGetTime(System.nanoTime() - start);
-    }
+    recordTime(start, true, false, false);
     return value;
   }
 
@@ -173,15 +171,13 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (expiresAt == Expiry.UNCHANGED || expiresAt == seen.expiresAt()) {
       return;
     }
-    map.lock(k);
-    try {
+    withLock(k, () -> {
       CacheRecord current = map.get(k);
       if (current != null && current.version() == seen.version()) {
         storeOrExpire(k, current.withExpiry(expiresAt), System.currentTimeMillis());
       }
-    } finally {
-      map.unlock(k);
-    }
+      return null;
+    });
   }
 
   /**
@@ -189,8 +185,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
    * finds the value already loaded by another takes it instead of loading again.
    */
   private V loadMissing(K key, Data k) {
-    map.lock(k);
-    try {
+    return withLock(k, () -> {
       long now = System.currentTimeMillis();
       CacheRecord record = liveRecord(k, now);
       if (record != null) {
@@ -203,9 +198,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         storeLoaded(key, k, value, null, now);
       }
       return value;
-    } finally {
-      map.unlock(k);
-    }
+    });
   }
 
   private V callLoader(K key) {
@@ -240,7 +233,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public Map<K, V> getAll(Set<? extends K> keys) {
     checkOpen();
     requireNoNulls(keys, "keys");
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Map<K, V> result = new LinkedHashMap<>();
     Map<K, Data> missing = new LinkedHashMap<>();
     for (K key : keys) {
@@ -259,9 +252,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         countMisses(missing.size());
       }
     }
-    if (statisticsEnabled) {
-      statistics.recordGetTime(System.nanoTime() - start);
-    }
+    recordTime(start, true, false, false);
     return result;
   }
 
@@ -370,16 +361,14 @@ public final class TierCache<K, V> implements Cache<K, V> {
         continue;
       }
       Data k = byKey.get(key);
-      map.lock(k);
-      try {
+      withLock(k, () -> {
         long at = System.currentTimeMillis();
         CacheRecord existing = liveRecord(k, at);
         if (existing == null || replaceExistingValues) {
           storeLoaded(key, k, value, existing, at);
         }
-      } finally {
-        map.unlock(k);
-      }
+        return null;
+      });
     }
   }
 
@@ -388,46 +377,35 @@ public final class TierCache<K, V> implements Cache<K, V> {
   @Override
   public void put(K key, V value) {
     checkOpen();
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(requireKey(key));
     byte[] bytes = valueBytes(requireValue(value));
     long[] durations = expiry.constantDurations();
     if (durations != null && !isWriteThrough() && !events.hasListeners()) {
       putOnOwner(k, bytes, durations);
     } else {
-      map.lock(k);
-      try {
+      withLock(k, () -> {
         putLocked(key, k, value, bytes, liveRecord(k, System.currentTimeMillis()));
-      } finally {
-        map.unlock(k);
-      }
+        return null;
+      });
     }
-    if (statisticsEnabled) {
-      statistics.recordPutTime(System.nanoTime() - start);
-    }
+    recordTime(start, false, true, false);
   }
 
   @Override
   public V getAndPut(K key, V value) {
     checkOpen();
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(requireKey(key));
     byte[] bytes = valueBytes(requireValue(value));
-    V old;
-    map.lock(k);
-    try {
+    V old = withLock(k, () -> {
       CacheRecord existing = liveRecord(k, System.currentTimeMillis());
-      old = existing == null ? null : toValue(existing);
+      V previous = existing == null ? null : toValue(existing);
       putLocked(key, k, value, bytes, existing);
       countHitOrMiss(existing != null);
-    } finally {
-      map.unlock(k);
-    }
-    if (statisticsEnabled) {
-      long elapsed = System.nanoTime() - start;
-      statistics.recordPutTime(elapsed);
-      statistics.recordGetTime(elapsed);
-    }
+      return previous;
+    });
+    recordTime(start, true, true, false);
     return old;
   }
 
@@ -490,7 +468,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public void putAll(Map<? extends K, ? extends V> entries) {
     checkOpen();
     Objects.requireNonNull(entries, "entries");
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Map<K, Data> keys = new LinkedHashMap<>();
     Map<K, byte[]> values = new HashMap<>();
     for (Map.Entry<? extends K, ? extends V> e : entries.entrySet()) {
@@ -504,20 +482,16 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (writer == null || !configuration.isWriteThrough()) {
       for (Map.Entry<K, Data> e : keys.entrySet()) {
         K key = e.getKey();
-        map.lock(e.getValue());
-        try {
+        withLock(e.getValue(), () -> {
           putLocked(key, e.getValue(), entries.get(key), values.get(key),
               liveRecord(e.getValue(), System.currentTimeMillis()));
-        } finally {
-          map.unlock(e.getValue());
-        }
+          return null;
+        });
       }
     } else {
       putAllWritingThrough(entries, keys, values);
     }
-    if (statisticsEnabled) {
-      statistics.recordPutTime(System.nanoTime() - start);
-    }
+    recordTime(start, false, true, false);
   }
 
   /**
@@ -570,32 +544,27 @@ public final class TierCache<K, V> implements Cache<K, V> {
   @Override
   public boolean putIfAbsent(K key, V value) {
     checkOpen();
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(requireKey(key));
     byte[] bytes = valueBytes(requireValue(value));
-    boolean put;
-    map.lock(k);
-    try {
+    boolean put = withLock(k, () -> {
       long now = System.currentTimeMillis();
-      put = liveRecord(k, now) == null;
-      if (put) {
+      boolean absent = liveRecord(k, now) == null;
+      if (absent) {
         write(key, value);
         create(key, k, value, bytes, now);
       }
-      countHitOrMiss(!put);
-    } finally {
-      map.unlock(k);
-    }
-    if (statisticsEnabled) {
-      statistics.recordPutTime(System.nanoTime() - start);
-    }
+      countHitOrMiss(!absent);
+      return absent;
+    });
+    recordTime(start, false, true, false);
     return put;
   }
 
   @Override
   public boolean remove(K key) {
     checkOpen();
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(requireKey(key));
     boolean removed;
     if (!isWriteThrough() && !events.hasListeners()) {
@@ -606,21 +575,16 @@ public final class TierCache<K, V> implements Cache<K, V> {
         countRemovals(1);
       }
     } else {
-      map.lock(k);
-      try {
+      removed = withLock(k, () -> {
         CacheRecord existing = liveRecord(k, System.currentTimeMillis());
         delete(key);
-        removed = existing != null;
-        if (removed) {
+        if (existing != null) {
           removeLocked(key, k, existing);
         }
-      } finally {
-        map.unlock(k);
-      }
+        return existing != null;
+      });
     }
-    if (statisticsEnabled) {
-      statistics.recordRemoveTime(System.nanoTime() - start);
-    }
+    recordTime(start, false, false, true);
     return removed;
   }
 
@@ -637,34 +601,25 @@ public final class TierCache<K, V> implements Cache<K, V> {
   @Override
   public boolean remove(K key, V oldValue) {
     checkOpen();
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(requireKey(key));
     requireValue(oldValue);
-    boolean removed = false;
-    map.lock(k);
-    try {
+    boolean removed = withLock(k, () -> {
       long now = System.currentTimeMillis();
       CacheRecord existing = liveRecord(k, now);
       countHitOrMiss(existing != null);
-      if (existing != null) {
-        if (Objects.equals(toValue(existing), oldValue)) {
-          delete(key);
-          removeLocked(key, k, existing);
-          removed = true;
-        } else {
-          touchLocked(k, existing, now);
-        }
+      if (existing == null) {
+        return false;
       }
-    } finally {
-      map.unlock(k);
-    }
-    if (statisticsEnabled) {
-      long elapsed = System.nanoTime() - start;
-      statistics.recordGetTime(elapsed);
-      if (removed) {
-        statistics.recordRemoveTime(elapsed);
+      if (!Objects.equals(toValue(existing), oldValue)) {
+        touchLocked(k, existing, now);
+        return false;
       }
-    }
+      delete(key);
+      removeLocked(key, k, existing);
+      return true;
+    });
+    recordTime(start, true, false, removed);
     return removed;
   }
 
@@ -679,63 +634,46 @@ public final class TierCache<K, V> implements Cache<K, V> {
   @Override
   public V getAndRemove(K key) {
     checkOpen();
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(requireKey(key));
-    V old = null;
-    map.lock(k);
-    try {
+    V old = withLock(k, () -> {
       CacheRecord existing = liveRecord(k, System.currentTimeMillis());
       delete(key);
       countHitOrMiss(existing != null);
-      if (existing != null) {
-        old = toValue(existing);
-        removeLocked(key, k, existing);
+      if (existing == null) {
+        return null;
       }
-    } finally {
-      map.unlock(k);
-    }
-    if (statisticsEnabled) {
-      long elapsed = System.nanoTime() - start;
-      statistics.recordGetTime(elapsed);
-      if (old != null) {
-        statistics.recordRemoveTime(elapsed);
-      }
-    }
+      V previous = toValue(existing);
+      removeLocked(key, k, existing);
+      return previous;
+    });
+    recordTime(start, true, false, old != null);
     return old;
   }
 
   @Override
   public boolean replace(K key, V oldValue, V newValue) {
     checkOpen();
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(requireKey(key));
     requireValue(oldValue);
     byte[] bytes = valueBytes(requireValue(newValue));
-    boolean replaced = false;
-    map.lock(k);
-    try {
+    boolean replaced = withLock(k, () -> {
       long now = System.currentTimeMillis();
       CacheRecord existing = liveRecord(k, now);
       countHitOrMiss(existing != null);
-      if (existing != null) {
-        if (Objects.equals(toValue(existing), oldValue)) {
-          write(key, newValue);
-          update(key, k, newValue, bytes, existing, System.currentTimeMillis());
-          replaced = true;
-        } else {
-          touchLocked(k, existing, now);
-        }
+      if (existing == null) {
+        return false;
       }
-    } finally {
-      map.unlock(k);
-    }
-    if (statisticsEnabled) {
-      long elapsed = System.nanoTime() - start;
-      statistics.recordGetTime(elapsed);
-      if (replaced) {
-        statistics.recordPutTime(elapsed);
+      if (!Objects.equals(toValue(existing), oldValue)) {
+        touchLocked(k, existing, now);
+        return false;
       }
-    }
+      write(key, newValue);
+      update(key, k, newValue, bytes, existing, System.currentTimeMillis());
+      return true;
+    });
+    recordTime(start, true, replaced, false);
     return replaced;
   }
 
@@ -753,29 +691,21 @@ public final class TierCache<K, V> implements Cache<K, V> {
   @SuppressWarnings("unchecked")
   private V getAndReplace(K key, V value, boolean wantOld) {
     checkOpen();
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Data k = keyData(requireKey(key));
     byte[] bytes = valueBytes(requireValue(value));
-    V old = null;
-    map.lock(k);
-    try {
+    V old = withLock(k, () -> {
       CacheRecord existing = liveRecord(k, System.currentTimeMillis());
       countHitOrMiss(existing != null);
-      if (existing != null) {
-        old = wantOld ? toValue(existing) : (V) Boolean.TRUE;
-        write(key, value);
-        update(key, k, value, bytes, existing, System.currentTimeMillis());
+      if (existing == null) {
+        return null;
       }
-    } finally {
-      map.unlock(k);
-    }
-    if (statisticsEnabled) {
-      long elapsed = System.nanoTime() - start;
-      statistics.recordGetTime(elapsed);
-      if (old != null) {
-        statistics.recordPutTime(elapsed);
-      }
-    }
+      V previous = wantOld ? toValue(existing) : (V) Boolean.TRUE;
+      write(key, value);
+      update(key, k, value, bytes, existing, System.currentTimeMillis());
+      return previous;
+    });
+    recordTime(start, true, old != null, false);
     return old;
   }
 
@@ -805,7 +735,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
    * and only the keys the writer deleted are removed from the cache.
    */
   private void removeAllKeys(List<K> keys) {
-    long start = statisticsEnabled ? System.nanoTime() : 0;
+    long start = startTimer();
     Map<K, Data> byKey = new LinkedHashMap<>();
     for (K key : keys) {
       byKey.put(key, keyData(key));
@@ -844,9 +774,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     } finally {
       unlockAll(locked);
     }
-    if (statisticsEnabled) {
-      statistics.recordRemoveTime(System.nanoTime() - start);
-    }
+    recordTime(start, false, false, true);
     if (failure != null) {
       throw failure;
     }
@@ -866,17 +794,15 @@ public final class TierCache<K, V> implements Cache<K, V> {
     requireKey(key);
     Objects.requireNonNull(processor, "entry processor");
     Data k = keyData(key);
-    long start = statisticsEnabled ? System.nanoTime() : 0;
-    T result;
-    map.lock(k);
-    try {
-      long now = System.currentTimeMillis();
-      CacheRecord existing = liveRecord(k, now);
+    long start = startTimer();
+    T result = withLock(k, () -> {
+      CacheRecord existing = liveRecord(k, System.currentTimeMillis());
       V current = existing == null ? null : toValue(existing);
       EntryProcessorEntry<K, V> entry =
           new EntryProcessorEntry<>(key, current, isReadThrough() ? this::callLoader : null);
+      T processed;
       try {
-        result = processor.process(entry, arguments);
+        processed = processor.process(entry, arguments);
       } catch (EntryProcessorException e) {
         throw e;
       } catch (Exception e) {
@@ -884,12 +810,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
       }
       countHitOrMiss(existing != null);
       applyOutcome(key, k, entry, existing, System.currentTimeMillis());
-    } finally {
-      map.unlock(k);
-    }
-    if (statisticsEnabled) {
-      statistics.recordGetTime(System.nanoTime() - start);
-    }
+      return processed;
+    });
+    recordTime(start, true, false, false);
     return result;
   }
 
@@ -1240,6 +1163,37 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   private boolean isReadThrough() {
     return loader != null && configuration.isReadThrough();
+  }
+
+  /** Runs {@code body} while this thread holds the key's cluster-wide lock. */
+  private <T> T withLock(Data k, Supplier<T> body) {
+    map.lock(k);
+    try {
+      return body.get();
+    } finally {
+      map.unlock(k);
+    }
+  }
+
+  private long startTimer() {
+    return statisticsEnabled ? System.nanoTime() : 0;
+  }
+
+  /** Adds the operation's time to each average it counts toward, as the JCache statistics define them. */
+  private void recordTime(long start, boolean asGet, boolean asPut, boolean asRemove) {
+    if (!statisticsEnabled) {
+      return;
+    }
+    long elapsed = System.nanoTime() - start;
+    if (asGet) {
+      statistics.recordGetTime(elapsed);
+    }
+    if (asPut) {
+      statistics.recordPutTime(elapsed);
+    }
+    if (asRemove) {
+      statistics.recordRemoveTime(elapsed);
+    }
   }
 
   /** Locks the keys in one global order (by serialized form), so concurrent batches never deadlock. */
