@@ -5,7 +5,9 @@ import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.map.IMap;
+import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.LoadFailure;
 import dev.tiercache.cluster.PutProcessor;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
@@ -82,6 +84,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
   /** How much longer than Tiercache's own expiry Hazelcast keeps an entry, as a backstop only. */
   private static final long BACKSTOP_TTL_MARGIN_MILLIS = 5_000;
 
+  /** How long a failed load is remembered for the callers that were waiting for it. */
+  private static final long LOAD_FAILURE_TTL_SECONDS = 60;
+
   private final TierCacheManager manager;
   private final String name;
   private final MutableConfiguration<K, V> configuration;
@@ -95,6 +100,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final CacheStatistics statistics = new CacheStatistics();
   private final ExpirySweeper<Data> sweeper;
   private final Set<CompletableFuture<?>> pendingLoads = ConcurrentHashMap.newKeySet();
+  private volatile IMap<Object, LoadFailure> loadFailures;
   private volatile boolean statisticsEnabled;
   private volatile boolean closed;
 
@@ -181,11 +187,18 @@ public final class TierCache<K, V> implements Cache<K, V> {
   }
 
   /**
-   * Loads a missing key through the loader, once cluster-wide: under the key's lock, a caller that
-   * finds the value already loaded by another takes it instead of loading again.
+   * Loads a missing key through the loader, once cluster-wide. Callers serialize on the key's lock: the
+   * first loads; one that had to wait then finds either the loaded value, or (if that load failed)
+   * the failure it was waiting for, which it throws instead of calling the loader again. A caller
+   * that did not wait loads afresh, so the next get after a failure tries again.
    */
   private V loadMissing(K key, Data k) {
-    return withLock(k, () -> {
+    long askedAt = clusterTime();
+    boolean waited = !map.tryLock(k);
+    if (waited) {
+      map.lock(k);
+    }
+    try {
       long now = System.currentTimeMillis();
       CacheRecord record = liveRecord(k, now);
       if (record != null) {
@@ -193,12 +206,39 @@ public final class TierCache<K, V> implements Cache<K, V> {
         return toValue(record);
       }
       countMisses(1);
-      V value = callLoader(key);
+      if (waited) {
+        LoadFailure failure = loadFailures().get(k);
+        if (failure != null && failure.failedAt() >= askedAt) {
+          throw failure.toException();
+        }
+      }
+      V value;
+      try {
+        value = callLoader(key);
+      } catch (CacheLoaderException e) {
+        loadFailures().set(k, new LoadFailure(clusterTime(), e), LOAD_FAILURE_TTL_SECONDS, TimeUnit.SECONDS);
+        throw e;
+      }
       if (value != null) {
         storeLoaded(key, k, value, null, now);
       }
       return value;
-    });
+    } finally {
+      map.unlock(k);
+    }
+  }
+
+  private IMap<Object, LoadFailure> loadFailures() {
+    IMap<Object, LoadFailure> failures = loadFailures;
+    if (failures == null) {
+      failures = hazelcast.getMap(CacheNames.loadFailuresName(map.getName()));
+      loadFailures = failures;
+    }
+    return failures;
+  }
+
+  private long clusterTime() {
+    return hazelcast.getCluster().getClusterTime();
   }
 
   private V callLoader(K key) {
@@ -1007,7 +1047,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   /** Drops the cache's data cluster-wide; called by the manager after {@link #shutdown()}. */
   void destroyData() {
-    map.destroy();
+    CacheNames.destroyCacheMaps(hazelcast, map.getName());
   }
 
   void setStatisticsEnabled(boolean enabled) {

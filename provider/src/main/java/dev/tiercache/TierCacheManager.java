@@ -196,7 +196,7 @@ public final class TierCacheManager implements javax.cache.CacheManager {
       cache.shutdown();
       cache.destroyData();
     } else {
-      member.instance().getMap(CacheNames.mapName(cacheName, scope)).destroy();
+      CacheNames.destroyCacheMaps(member.instance(), CacheNames.mapName(cacheName, scope));
     }
   }
 

@@ -6,21 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 
 import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
 import javax.cache.CacheManager;
-import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.integration.CacheLoader;
 import javax.cache.processor.EntryProcessor;
@@ -39,43 +33,20 @@ class TwoMemberClusterTest {
   @TempDir
   static Path dir;
 
+  static TestCluster cluster;
   static CacheManager a;
   static CacheManager b;
 
   @BeforeAll
   static void startCluster() throws IOException {
-    String cluster = "tiercache-test-" + UUID.randomUUID();
-    int portA = freePort();
-    int portB = freePort();
-    String members = "[127.0.0.1:" + portA + ", 127.0.0.1:" + portB + "]";
-    a = Caching.getCachingProvider().getCacheManager(write("a.yaml", cluster, portA, members), null);
-    b = Caching.getCachingProvider().getCacheManager(write("b.yaml", cluster, portB, members), null);
+    cluster = TestCluster.start(dir, 2);
+    a = cluster.manager(0);
+    b = cluster.manager(1);
   }
 
   @AfterAll
   static void stopCluster() {
-    b.close();
-    a.close();
-  }
-
-  private static URI write(String name, String cluster, int port, String members) throws IOException {
-    Path file = dir.resolve(name);
-    Files.writeString(file, String.join("\n",
-        "tiercache:",
-        "  cluster:",
-        "    name: " + cluster,
-        "    port: " + port,
-        "    members: " + members,
-        "  defaults:",
-        "    backups: 1",
-        ""));
-    return file.toUri();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+    cluster.close();
   }
 
   @Test

@@ -1,5 +1,8 @@
 package dev.tiercache.cluster;
 
+import com.hazelcast.core.DistributedObject;
+import com.hazelcast.core.HazelcastInstance;
+
 /**
  * Names of the L2 maps: {@code tc:<scope>:<cache>}. The scope stands for the owning CacheManager's
  * class loader, so managers with the same URI but different class loaders never share a cache, while
@@ -13,6 +16,22 @@ public final class CacheNames {
 
   public static String mapName(String cacheName, String scope) {
     return Members.MAP_PREFIX + scope + ":" + escape(cacheName);
+  }
+
+  /** The side map where recent read-through failures of a cache wait for the callers of that load. */
+  public static String loadFailuresName(String mapName) {
+    return mapName + "!load-failures";
+  }
+
+  /** Destroys a cache's map and its side maps, cluster-wide. */
+  public static void destroyCacheMaps(HazelcastInstance hazelcast, String mapName) {
+    hazelcast.getMap(mapName).destroy();
+    String failures = loadFailuresName(mapName);
+    for (DistributedObject object : hazelcast.getDistributedObjects()) {
+      if (object.getName().equals(failures)) {
+        object.destroy();
+      }
+    }
   }
 
   static String pattern(String cacheName) {

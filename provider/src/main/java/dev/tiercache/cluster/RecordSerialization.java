@@ -11,6 +11,7 @@ final class RecordSerialization implements DataSerializableFactory {
 
   static final int CACHE_RECORD = 1;
   static final int PUT_PROCESSOR = 2;
+  static final int LOAD_FAILURE = 3;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -19,6 +20,9 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == PUT_PROCESSOR) {
       return new PutProcessor();
+    }
+    if (typeId == LOAD_FAILURE) {
+      return new LoadFailure();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }

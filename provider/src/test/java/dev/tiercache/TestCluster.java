@@ -1,0 +1,72 @@
+package dev.tiercache;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import javax.cache.CacheManager;
+import javax.cache.Caching;
+
+/**
+ * A cluster of real Hazelcast members in this JVM, one CacheManager each, on loopback, under a cluster
+ * name no other run uses. Each member has its own configuration file (and so its own URI), naming all
+ * members in its TCP-IP list.
+ */
+final class TestCluster implements AutoCloseable {
+
+  private final List<CacheManager> managers = new ArrayList<>();
+
+  private TestCluster() {}
+
+  static TestCluster start(Path dir, int size) throws IOException {
+    String name = "tiercache-test-" + UUID.randomUUID();
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      ports.add(freePort());
+    }
+    String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(", ", "[", "]"));
+    TestCluster cluster = new TestCluster();
+    for (int i = 0; i < size; i++) {
+      Path file = dir.resolve(name + "-member-" + i + ".yaml");
+      Files.writeString(file, String.join("\n",
+          "tiercache:",
+          "  cluster:",
+          "    name: " + name,
+          "    port: " + ports.get(i),
+          "    members: " + members,
+          "  defaults:",
+          "    backups: 1",
+          ""));
+      URI uri = file.toUri();
+      cluster.managers.add(Caching.getCachingProvider().getCacheManager(uri, null));
+    }
+    return cluster;
+  }
+
+  CacheManager manager(int index) {
+    return managers.get(index);
+  }
+
+  int size() {
+    return managers.size();
+  }
+
+  @Override
+  public void close() {
+    for (int i = managers.size() - 1; i >= 0; i--) {
+      managers.get(i).close();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
