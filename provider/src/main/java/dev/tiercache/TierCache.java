@@ -8,6 +8,9 @@ import com.hazelcast.map.IMap;
 import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.LoadFailure;
+import dev.tiercache.cluster.PendingWrite;
+import dev.tiercache.config.WriteBehindSettings;
+import dev.tiercache.integration.WriteBehind;
 import dev.tiercache.cluster.PutProcessor;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
@@ -26,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -84,6 +88,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
   /** How much longer than Tiercache's own expiry Hazelcast keeps an entry, as a backstop only. */
   private static final long BACKSTOP_TTL_MARGIN_MILLIS = 5_000;
 
+  /** How long closing a write-behind cache keeps trying to write what this member still owns. */
+  private static final long WRITE_BEHIND_CLOSE_FLUSH_MILLIS = 30_000;
+
   /** How long a failed load is remembered for the callers that were waiting for it. */
   private static final long LOAD_FAILURE_TTL_SECONDS = 60;
 
@@ -95,6 +102,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final SerializationService serialization;
   private final CacheLoader<K, V> loader;
   private final CacheWriter<K, V> writer;
+  private final WriteBehind<K, V> writeBehind;
   private final Expiry expiry;
   private final EventDispatcher<K, V> events;
   private final CacheStatistics statistics = new CacheStatistics();
@@ -117,6 +125,13 @@ public final class TierCache<K, V> implements Cache<K, V> {
         : (CacheLoader<K, V>) configuration.getCacheLoaderFactory().create();
     this.writer = configuration.getCacheWriterFactory() == null ? null
         : (CacheWriter<K, V>) configuration.getCacheWriterFactory().create();
+    WriteBehindSettings writeBehindSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
+        ? tiercache.getWriteBehind() : null;
+    this.writeBehind = writeBehindSettings == null || writer == null || !configuration.isWriteThrough() ? null
+        : new WriteBehind<>(name, hazelcast, serialization, mapName, writer, writeBehindSettings);
+    if (writeBehind != null) {
+      MBeans.register(writeBehind, MBeans.writeBehindName(manager.getURI().toString(), name));
+    }
     ExpiryPolicy policy = configuration.getExpiryPolicyFactory().create();
     this.expiry = new Expiry(policy);
     this.events = new EventDispatcher<>(this);
@@ -214,7 +229,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
       }
       V value;
       try {
-        value = callLoader(key);
+        value = loadLocked(key, k);
       } catch (CacheLoaderException e) {
         loadFailures().set(k, new LoadFailure(clusterTime(), e), LOAD_FAILURE_TTL_SECONDS, TimeUnit.SECONDS);
         throw e;
@@ -239,6 +254,21 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   private long clusterTime() {
     return hazelcast.getCluster().getClusterTime();
+  }
+
+  /**
+   * Loads one key while holding its lock. With write-behind, a change not yet written wins over what
+   * the system of record still holds: a pending delete loads nothing, a pending write is the value.
+   */
+  @SuppressWarnings("unchecked")
+  private V loadLocked(K key, Data k) {
+    if (writeBehind != null) {
+      PendingWrite change = writeBehind.pendingFor(k);
+      if (change != null) {
+        return change.isDelete() ? null : (V) serialization.toObject(new HeapData(change.value()));
+      }
+    }
+    return callLoader(key);
   }
 
   private V callLoader(K key) {
@@ -313,6 +343,25 @@ public final class TierCache<K, V> implements Cache<K, V> {
       }
       countHits(found.size());
       countMisses(toLoad.size());
+      Map<K, V> fromPending = new HashMap<>();
+      if (writeBehind != null) {
+        for (Iterator<K> it = toLoad.iterator(); it.hasNext(); ) {
+          K key = it.next();
+          PendingWrite change = writeBehind.pendingFor(missing.get(key));
+          if (change != null) {
+            it.remove();
+            if (!change.isDelete()) {
+              @SuppressWarnings("unchecked")
+              V value = (V) serialization.toObject(new HeapData(change.value()));
+              fromPending.put(key, value);
+            }
+          }
+        }
+      }
+      for (Map.Entry<K, V> e : fromPending.entrySet()) {
+        storeLoaded(e.getKey(), missing.get(e.getKey()), e.getValue(), null, now);
+        found.put(e.getKey(), e.getValue());
+      }
       if (!toLoad.isEmpty()) {
         Map<K, V> loaded = callLoadAll(toLoad);
         for (K key : toLoad) {
@@ -387,7 +436,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
     List<K> toLoad = new ArrayList<>();
     long now = System.currentTimeMillis();
     for (Map.Entry<K, Data> e : byKey.entrySet()) {
-      if (replaceExistingValues || liveRecord(e.getValue(), now) == null) {
+      boolean pendingChange = writeBehind != null && writeBehind.pendingFor(e.getValue()) != null;
+      if (!pendingChange && (replaceExistingValues || liveRecord(e.getValue(), now) == null)) {
         toLoad.add(e.getKey());
       }
     }
@@ -465,7 +515,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   /** Write-through, then create or update the record, with events and statistics. Caller holds the lock. */
   private void putLocked(K key, Data k, V value, byte[] bytes, CacheRecord existing) {
-    write(key, value);
+    write(key, k, value, bytes);
     long now = System.currentTimeMillis();
     if (existing == null) {
       create(key, k, value, bytes, now);
@@ -519,7 +569,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
       keys.put(e.getKey(), keyData(e.getKey()));
       values.put(e.getKey(), valueBytes(e.getValue()));
     }
-    if (writer == null || !configuration.isWriteThrough()) {
+    if (!isWriteThrough() || writeBehind != null) {
       for (Map.Entry<K, Data> e : keys.entrySet()) {
         K key = e.getKey();
         withLock(e.getValue(), () -> {
@@ -591,7 +641,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
       long now = System.currentTimeMillis();
       boolean absent = liveRecord(k, now) == null;
       if (absent) {
-        write(key, value);
+        write(key, k, value, bytes);
         create(key, k, value, bytes, now);
       }
       countHitOrMiss(!absent);
@@ -617,7 +667,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     } else {
       removed = withLock(k, () -> {
         CacheRecord existing = liveRecord(k, System.currentTimeMillis());
-        delete(key);
+        delete(key, k);
         if (existing != null) {
           removeLocked(key, k, existing);
         }
@@ -655,7 +705,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         touchLocked(k, existing, now);
         return false;
       }
-      delete(key);
+      delete(key, k);
       removeLocked(key, k, existing);
       return true;
     });
@@ -678,7 +728,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     Data k = keyData(requireKey(key));
     V old = withLock(k, () -> {
       CacheRecord existing = liveRecord(k, System.currentTimeMillis());
-      delete(key);
+      delete(key, k);
       countHitOrMiss(existing != null);
       if (existing == null) {
         return null;
@@ -709,7 +759,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         touchLocked(k, existing, now);
         return false;
       }
-      write(key, newValue);
+      write(key, k, newValue, bytes);
       update(key, k, newValue, bytes, existing, System.currentTimeMillis());
       return true;
     });
@@ -741,7 +791,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         return null;
       }
       V previous = wantOld ? toValue(existing) : (V) Boolean.TRUE;
-      write(key, value);
+      write(key, k, value, bytes);
       update(key, k, value, bytes, existing, System.currentTimeMillis());
       return previous;
     });
@@ -787,7 +837,11 @@ public final class TierCache<K, V> implements Cache<K, V> {
     CacheWriterException failure = null;
     try {
       Set<Object> notDeleted = new java.util.HashSet<>();
-      if (isWriteThrough()) {
+      if (writeBehind != null && isWriteThrough()) {
+        for (Map.Entry<K, Data> e : locked) {
+          writeBehind.recordDelete(e.getValue());
+        }
+      } else if (isWriteThrough()) {
         List<Object> remaining = new ArrayList<>();
         for (Map.Entry<K, Data> e : locked) {
           remaining.add(e.getKey());
@@ -839,7 +893,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
       CacheRecord existing = liveRecord(k, System.currentTimeMillis());
       V current = existing == null ? null : toValue(existing);
       EntryProcessorEntry<K, V> entry =
-          new EntryProcessorEntry<>(key, current, isReadThrough() ? this::callLoader : null);
+          new EntryProcessorEntry<>(key, current, isReadThrough() ? missing -> loadLocked(missing, k) : null);
       T processed;
       try {
         processed = processor.process(entry, arguments);
@@ -865,17 +919,17 @@ public final class TierCache<K, V> implements Cache<K, V> {
       case CREATE -> {
         V value = checkType(entry.value(), configuration.getValueType(), "value");
         byte[] bytes = valueBytes(value);
-        write(key, value);
+        write(key, k, value, bytes);
         create(key, k, value, bytes, now);
       }
       case UPDATE -> {
         V value = checkType(entry.value(), configuration.getValueType(), "value");
         byte[] bytes = valueBytes(value);
-        write(key, value);
+        write(key, k, value, bytes);
         update(key, k, value, bytes, existing, now);
       }
       case REMOVE -> {
-        delete(key);
+        delete(key, k);
         if (existing != null) {
           removeLocked(key, k, existing);
         }
@@ -967,7 +1021,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     Objects.requireNonNull(clazz, "configuration class");
     MutableConfiguration<K, V> copy;
     synchronized (configuration) {
-      copy = new MutableConfiguration<>(configuration);
+      copy = new TierCacheConfiguration<>(configuration);
     }
     if (clazz.isInstance(copy)) {
       return clazz.cast(copy);
@@ -1038,6 +1092,10 @@ public final class TierCache<K, V> implements Cache<K, V> {
     }
     sweeper.close();
     events.close();
+    if (writeBehind != null) {
+      writeBehind.flushAndStop(WRITE_BEHIND_CLOSE_FLUSH_MILLIS);
+      MBeans.unregister(MBeans.writeBehindName(manager.getURI().toString(), name));
+    }
     closeQuietly(loader);
     closeQuietly(writer);
     closeQuietly(expiry.policy());
@@ -1071,6 +1129,11 @@ public final class TierCache<K, V> implements Cache<K, V> {
         MBeans.unregister(objectName(MBeans.Kind.CONFIGURATION));
       }
     }
+  }
+
+  /** Write-behind of this cache (statistics, dead letters), if it is configured. */
+  public Optional<WriteBehind<K, V>> writeBehind() {
+    return Optional.ofNullable(writeBehind);
   }
 
   /** The JCache statistics this member has counted for the cache (also its statistics MXBean). */
@@ -1171,8 +1234,13 @@ public final class TierCache<K, V> implements Cache<K, V> {
     }
   }
 
-  private void write(K key, V value) {
+  /** Write-through of a new value: the writer now, or write-behind's durable record of it. */
+  private void write(K key, Data k, V value, byte[] bytes) {
     if (!isWriteThrough()) {
+      return;
+    }
+    if (writeBehind != null) {
+      writeBehind.recordWrite(k, bytes);
       return;
     }
     try {
@@ -1184,8 +1252,13 @@ public final class TierCache<K, V> implements Cache<K, V> {
     }
   }
 
-  private void delete(K key) {
+  /** Write-through of a removal: the writer now, or write-behind's durable record of it. */
+  private void delete(K key, Data k) {
     if (!isWriteThrough()) {
+      return;
+    }
+    if (writeBehind != null) {
+      writeBehind.recordDelete(k);
       return;
     }
     try {

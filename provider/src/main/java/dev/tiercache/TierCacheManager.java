@@ -103,7 +103,7 @@ public final class TierCacheManager implements javax.cache.CacheManager {
       if (caches.containsKey(cacheName)) {
         throw new CacheException("Cache " + cacheName + " already exists in CacheManager " + uri);
       }
-      MutableConfiguration<K, V> effective = effectiveConfiguration(cacheName, configuration);
+      TierCacheConfiguration<K, V> effective = effectiveConfiguration(cacheName, configuration);
       TierCache<K, V> cache = new TierCache<>(this, cacheName, effective, member.instance(),
           member.serialization(), CacheNames.mapName(cacheName, scope));
       caches.put(cacheName, cache);
@@ -114,17 +114,17 @@ public final class TierCacheManager implements javax.cache.CacheManager {
   /**
    * A private copy of the caller's configuration (later changes to theirs do not leak in), with the
    * configuration file's template filling in what a bare {@code MutableConfiguration} leaves at its
-   * defaults: expiry, statistics, management. Bounds and backups come from the template through
+   * defaults: expiry, statistics, management, write-behind (which applies only to a cache that has a
+   * writer and write-through on). Bounds and backups come from the template through
    * Hazelcast's map configuration.
    */
-  private <K, V> MutableConfiguration<K, V> effectiveConfiguration(String cacheName, Configuration<K, V> given) {
-    MutableConfiguration<K, V> copy;
+  private <K, V> TierCacheConfiguration<K, V> effectiveConfiguration(String cacheName, Configuration<K, V> given) {
+    TierCacheConfiguration<K, V> copy;
     if (given instanceof CompleteConfiguration<K, V> complete) {
-      copy = new MutableConfiguration<>(complete);
+      copy = new TierCacheConfiguration<>(complete);
     } else {
-      copy = new MutableConfiguration<K, V>()
-          .setTypes(given.getKeyType(), given.getValueType())
-          .setStoreByValue(given.isStoreByValue());
+      copy = new TierCacheConfiguration<>();
+      copy.setTypes(given.getKeyType(), given.getValueType()).setStoreByValue(given.isStoreByValue());
     }
     if (!copy.isStoreByValue()) {
       throw new UnsupportedOperationException("Cache " + cacheName + ": Tiercache stores by value only; a "
@@ -134,6 +134,9 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     if (settings.expiry() != ExpirySetting.NONE
         && copy.getExpiryPolicyFactory().create() instanceof EternalExpiryPolicy) {
       copy.setExpiryPolicyFactory(settings.expiry().policyFactory());
+    }
+    if (settings.writeBehind() != null && copy.getWriteBehind() == null) {
+      copy.setWriteBehind(settings.writeBehind());
     }
     if (settings.statistics()) {
       copy.setStatisticsEnabled(true);

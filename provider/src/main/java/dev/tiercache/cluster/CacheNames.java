@@ -23,12 +23,26 @@ public final class CacheNames {
     return mapName + "!load-failures";
   }
 
+  /** The side map of changes write-behind has acknowledged and not yet written. */
+  public static String pendingName(String mapName) {
+    return mapName + PENDING_SUFFIX;
+  }
+
+  /** The side map of write-behind changes the system of record rejected for good. */
+  public static String deadLettersName(String mapName) {
+    return mapName + DEAD_LETTERS_SUFFIX;
+  }
+
+  static final String PENDING_SUFFIX = "!pending";
+  static final String DEAD_LETTERS_SUFFIX = "!dead-letters";
+
   /** Destroys a cache's map and its side maps, cluster-wide. */
   public static void destroyCacheMaps(HazelcastInstance hazelcast, String mapName) {
     hazelcast.getMap(mapName).destroy();
-    String failures = loadFailuresName(mapName);
+    java.util.Set<String> sideMaps =
+        java.util.Set.of(loadFailuresName(mapName), pendingName(mapName), deadLettersName(mapName));
     for (DistributedObject object : hazelcast.getDistributedObjects()) {
-      if (object.getName().equals(failures)) {
+      if (sideMaps.contains(object.getName())) {
         object.destroy();
       }
     }
@@ -36,6 +50,10 @@ public final class CacheNames {
 
   static String pattern(String cacheName) {
     return Members.MAP_PREFIX + "*:" + escape(cacheName);
+  }
+
+  static String pattern(String cacheName, String suffix) {
+    return pattern(cacheName) + suffix;
   }
 
   private static String escape(String cacheName) {

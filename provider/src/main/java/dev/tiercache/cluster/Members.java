@@ -93,7 +93,13 @@ public final class Members {
         .addDataSerializableFactory(RecordSerialization.FACTORY_ID, new RecordSerialization());
 
     config.addMapConfig(mapConfig(MAP_PREFIX + "*", tc.defaults()));
-    tc.caches().forEach((name, settings) -> config.addMapConfig(mapConfig(CacheNames.pattern(name), settings)));
+    config.addMapConfig(durableMapConfig(MAP_PREFIX + "*" + CacheNames.PENDING_SUFFIX, tc.defaults()));
+    config.addMapConfig(durableMapConfig(MAP_PREFIX + "*" + CacheNames.DEAD_LETTERS_SUFFIX, tc.defaults()));
+    tc.caches().forEach((name, settings) -> {
+      config.addMapConfig(mapConfig(CacheNames.pattern(name), settings));
+      config.addMapConfig(durableMapConfig(CacheNames.pattern(name, CacheNames.PENDING_SUFFIX), settings));
+      config.addMapConfig(durableMapConfig(CacheNames.pattern(name, CacheNames.DEAD_LETTERS_SUFFIX), settings));
+    });
     return Hazelcast.newHazelcastInstance(config);
   }
 
@@ -106,6 +112,18 @@ public final class Members {
         .setEvictionPolicy(EvictionPolicy.LRU)
         .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
         .setSize(settings.maxEntries()));
+    return map;
+  }
+
+  /**
+   * A side map that holds acknowledged writes: never evicted (eviction would drop a write), and at
+   * least one backup even if the cache itself has none, so a member crash loses nothing.
+   */
+  private static MapConfig durableMapConfig(String pattern, CacheSettings settings) {
+    MapConfig map = new MapConfig(pattern);
+    map.setInMemoryFormat(InMemoryFormat.BINARY);
+    map.setBackupCount(Math.max(1, settings.backups()));
+    map.setStatisticsEnabled(false);
     return map;
   }
 

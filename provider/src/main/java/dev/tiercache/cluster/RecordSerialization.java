@@ -12,6 +12,9 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int CACHE_RECORD = 1;
   static final int PUT_PROCESSOR = 2;
   static final int LOAD_FAILURE = 3;
+  static final int PENDING_WRITE = 4;
+  static final int PENDING_WRITE_RECORDER = 5;
+  static final int DEAD_LETTER = 6;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -23,6 +26,15 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == LOAD_FAILURE) {
       return new LoadFailure();
+    }
+    if (typeId == PENDING_WRITE) {
+      return new PendingWrite();
+    }
+    if (typeId == PENDING_WRITE_RECORDER) {
+      return new PendingWrite.Recorder();
+    }
+    if (typeId == DEAD_LETTER) {
+      return new DeadLetter();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param management whether the configuration MXBean is registered when the configuration does not say
  * @param keyType key type of a cache created at start-up; {@code Object} otherwise
  * @param valueType value type of a cache created at start-up; {@code Object} otherwise
+ * @param writeBehind write-behind for caches that have a cache writer, or {@code null} for write-through
  */
 public record CacheSettings(
     int maxEntries,
@@ -21,11 +22,12 @@ public record CacheSettings(
     boolean statistics,
     boolean management,
     Class<?> keyType,
-    Class<?> valueType) {
+    Class<?> valueType,
+    WriteBehindSettings writeBehind) {
 
   /** The built-in template: bounded, one backup, no expiry, statistics off. */
   public static final CacheSettings DEFAULTS =
-      new CacheSettings(100_000, 1, ExpirySetting.NONE, false, false, Object.class, Object.class);
+      new CacheSettings(100_000, 1, ExpirySetting.NONE, false, false, Object.class, Object.class, null);
 
   public CacheSettings {
     if (maxEntries < 1) {

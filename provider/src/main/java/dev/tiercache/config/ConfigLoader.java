@@ -34,7 +34,10 @@ public final class ConfigLoader {
   private static final Set<String> ROOT_KEYS = Set.of("cluster", "defaults", "caches");
   private static final Set<String> CLUSTER_KEYS = Set.of("name", "bind-address", "port", "members");
   private static final Set<String> CACHE_KEYS =
-      Set.of("max-entries", "backups", "expiry", "statistics", "management", "key-type", "value-type");
+      Set.of("max-entries", "backups", "expiry", "statistics", "management", "key-type", "value-type",
+          "write-behind");
+  private static final Set<String> WRITE_BEHIND_KEYS =
+      Set.of("delay", "batch-size", "max-backlog", "when-full", "max-retry-delay");
   private static final Set<String> EXPIRY_KEYS = Set.of("after-create", "after-write", "after-access");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
@@ -184,6 +187,7 @@ public final class ConfigLoader {
     boolean management = base.management();
     Class<?> keyType = base.keyType();
     Class<?> valueType = base.valueType();
+    WriteBehindSettings writeBehind = base.writeBehind();
     if (!(node instanceof ScalarNode s && s.getValue().isEmpty())) {
       for (NodeTuple tuple : mapping(node, path).getValue()) {
         String key = keyOf(tuple);
@@ -197,11 +201,51 @@ public final class ConfigLoader {
           case "statistics" -> statistics = bool(value, keyPath);
           case "management" -> management = bool(value, keyPath);
           case "key-type" -> keyType = type(value, keyPath);
+          case "write-behind" -> writeBehind = readWriteBehind(value, keyPath);
           default -> valueType = type(value, keyPath);
         }
       }
     }
-    return new CacheSettings(maxEntries, backups, expiry, statistics, management, keyType, valueType);
+    return new CacheSettings(maxEntries, backups, expiry, statistics, management, keyType, valueType, writeBehind);
+  }
+
+  private WriteBehindSettings readWriteBehind(Node node, String path) {
+    WriteBehindSettings d = WriteBehindSettings.DEFAULTS;
+    long delay = d.delayMillis();
+    int batchSize = d.batchSize();
+    int maxBacklog = d.maxBacklog();
+    WriteBehindSettings.WhenFull whenFull = d.whenFull();
+    long maxRetryDelay = d.maxRetryDelayMillis();
+    if (!(node instanceof ScalarNode s && s.getValue().isEmpty())) {
+      for (NodeTuple tuple : mapping(node, path).getValue()) {
+        String key = keyOf(tuple);
+        String keyPath = path + "." + key;
+        checkKnown(tuple, keyPath, key, WRITE_BEHIND_KEYS);
+        Node value = tuple.getValueNode();
+        switch (key) {
+          case "delay" -> delay = durationOrZero(value, keyPath);
+          case "batch-size" -> batchSize = integer(value, keyPath, 1, 100_000);
+          case "max-backlog" -> maxBacklog = integer(value, keyPath, 1, Integer.MAX_VALUE);
+          case "max-retry-delay" -> maxRetryDelay = Math.max(100, duration(value, keyPath));
+          default -> {
+            String text = scalar(value, keyPath);
+            try {
+              whenFull = WriteBehindSettings.WhenFull.valueOf(text.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+              throw error(value, keyPath, "expected block or reject, was '" + text + "'");
+            }
+          }
+        }
+      }
+    }
+    return new WriteBehindSettings(delay, batchSize, maxBacklog, whenFull, maxRetryDelay);
+  }
+
+  private long durationOrZero(Node node, String path) {
+    if (node instanceof ScalarNode s && s.getValue().trim().matches("0\\s*(ms|s|m|h|d)?")) {
+      return 0;
+    }
+    return duration(node, path);
   }
 
   private ExpirySetting readExpiry(Node node, String path) {

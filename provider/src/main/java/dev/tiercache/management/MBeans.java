@@ -38,6 +38,16 @@ public final class MBeans {
     }
   }
 
+  /** The name of a cache's write-behind MXBean (a Tiercache extension, so not under javax.cache). */
+  public static ObjectName writeBehindName(String managerUri, String cacheName) {
+    try {
+      return new ObjectName("dev.tiercache:type=WriteBehind,CacheManager=" + quote(managerUri)
+          + ",Cache=" + quote(cacheName));
+    } catch (MalformedObjectNameException e) {
+      throw new CacheException("Cannot build MXBean name for cache " + cacheName, e);
+    }
+  }
+
   /** Registers {@code bean}; a bean already registered under the name is left as it is. */
   public static void register(Object bean, ObjectName name) {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();

@@ -1,0 +1,483 @@
+package dev.tiercache.integration;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.internal.serialization.impl.HeapData;
+import com.hazelcast.map.IMap;
+import dev.tiercache.cluster.CacheNames;
+import dev.tiercache.cluster.DeadLetter;
+import dev.tiercache.cluster.PendingWrite;
+import dev.tiercache.config.WriteBehindSettings;
+import dev.tiercache.management.WriteBehindMXBean;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.cache.Cache;
+import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
+
+/**
+ * Write-behind for one cache on this member: records acknowledged changes durably, and writes them
+ * to the system of record later, in batches.
+ *
+ * <p><b>Where the queue lives.</b> Not in this JVM: a change is recorded in the cache's pending map
+ * ({@link PendingWrite}, one entry per key, so later changes of a key coalesce into the latest), which
+ * Hazelcast partitions like the cache and backs up on other members. The cache acknowledges the
+ * operation only after that map holds the change. The entry is removed only after the writer has
+ * taken it, and only if it did not change meanwhile; a crash between the two makes the change be
+ * written again (at least once), never not at all.
+ *
+ * <p><b>Who writes.</b> Each member writes the pending changes of the partitions it owns, so exactly one
+ * member is responsible for a key at a time; when a member dies, the backups it leaves are promoted
+ * and their new owners write them. A flusher thread per cache looks a few times per delay for changes
+ * older than the delay, and hands them to {@code writeAll}/{@code deleteAll} in batches of the
+ * configured size, oldest first.
+ *
+ * <p><b>Failures.</b> A failed batch is retried after a wait that doubles up to the configured maximum;
+ * nothing is dropped. When the failure looks like a rejection of the data (SQL state class 22 or 23,
+ * a {@code ClassCastException}), the batch is split and each change tried alone; those the writer
+ * still rejects go to the dead-letter map, where {@link #deadLetterKeys()}, {@link #replay} and
+ * {@link #discard} work on them. The backlog is bounded; when full, a write waits or is refused
+ * ({@link WriteBehindSettings.WhenFull}), before it changes anything.
+ */
+public final class WriteBehind<K, V> implements WriteBehindMXBean {
+
+  private static final Logger LOG = Logger.getLogger(WriteBehind.class.getName());
+  private static final long BLOCK_LIMIT_MILLIS = 30_000;
+  private static final long FIRST_RETRY_DELAY_MILLIS = 100;
+  private static final int RECENT_BATCHES = 4096;
+
+  private final String cacheName;
+  private final HazelcastInstance hazelcast;
+  private final SerializationService serialization;
+  private final CacheWriter<K, V> writer;
+  private final WriteBehindSettings settings;
+  private final IMap<Object, PendingWrite> pending;
+  private final IMap<Object, DeadLetter> deadLetters;
+  private final ScheduledExecutorService flusher;
+  private final Object flushLock = new Object();
+
+  private final LongAdder written = new LongAdder();
+  private final LongAdder deleted = new LongAdder();
+  private final LongAdder batches = new LongAdder();
+  private final LongAdder retries = new LongAdder();
+  private final LongAdder deadLettered = new LongAdder();
+  private final int[] recentBatchSizes = new int[RECENT_BATCHES];
+  private final AtomicLong batchCount = new AtomicLong();
+  private volatile long approximateBacklog;
+  private volatile long oldestPendingSince;
+  private volatile String lastError = "";
+  private volatile long nextAttemptAt;
+  private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
+  private volatile boolean closed;
+
+  public WriteBehind(String cacheName, HazelcastInstance hazelcast, SerializationService serialization,
+      String mapName, CacheWriter<K, V> writer, WriteBehindSettings settings) {
+    this.cacheName = cacheName;
+    this.hazelcast = hazelcast;
+    this.serialization = serialization;
+    this.writer = writer;
+    this.settings = settings;
+    this.pending = hazelcast.getMap(CacheNames.pendingName(mapName));
+    this.deadLetters = hazelcast.getMap(CacheNames.deadLettersName(mapName));
+    this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "tiercache-write-behind-" + cacheName);
+      thread.setDaemon(true);
+      return thread;
+    });
+    long tick = Math.max(10, Math.min(200, settings.delayMillis() / 4));
+    flusher.scheduleWithFixedDelay(this::flushTick, tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  public WriteBehindSettings settings() {
+    return settings;
+  }
+
+  // ------------------------------------------------------------------ recording (caller holds the key's lock)
+
+  /** Records that {@code key} is to be written with {@code value} (serialized). */
+  public void recordWrite(Data key, byte[] value) {
+    awaitRoom();
+    pending.executeOnKey(key, PendingWrite.record(value, clusterTime()));
+  }
+
+  /** Records that {@code key} is to be deleted. */
+  public void recordDelete(Data key) {
+    awaitRoom();
+    pending.executeOnKey(key, PendingWrite.record(null, clusterTime()));
+  }
+
+  /** The change of {@code key} not yet written, or {@code null}. Read-through must not load over it. */
+  public PendingWrite pendingFor(Data key) {
+    return pending.get(key);
+  }
+
+  private void awaitRoom() {
+    if (approximateBacklog < settings.maxBacklog()) {
+      return;
+    }
+    if (settings.whenFull() == WriteBehindSettings.WhenFull.BLOCK) {
+      long deadline = System.currentTimeMillis() + BLOCK_LIMIT_MILLIS;
+      while (System.currentTimeMillis() < deadline) {
+        approximateBacklog = pending.size();
+        if (approximateBacklog < settings.maxBacklog()) {
+          return;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    throw new CacheWriterException("Write-behind backlog of cache " + cacheName + " is full ("
+        + approximateBacklog + " changes waiting, limit " + settings.maxBacklog() + "; last writer error: "
+        + (lastError.isEmpty() ? "none" : lastError) + "). The cache was not changed.");
+  }
+
+  // ------------------------------------------------------------------ flushing
+
+  private void flushTick() {
+    try {
+      approximateBacklog = pending.size();
+      if (System.currentTimeMillis() >= nextAttemptAt) {
+        flush(false);
+      }
+    } catch (RuntimeException e) {
+      if (!closed && hazelcast.getLifecycleService().isRunning()) {
+        LOG.log(Level.WARNING, "Write-behind of cache " + cacheName + " failed to run", e);
+      }
+    }
+  }
+
+  /**
+   * Writes the due changes of the partitions this member owns ({@code all}: every change, due or not).
+   * Returns whether the writer accepted everything it was given.
+   */
+  private boolean flush(boolean all) {
+    synchronized (flushLock) {
+      Set<Object> keys = pending.localKeySet();
+      if (keys.isEmpty()) {
+        oldestPendingSince = 0;
+        return true;
+      }
+      Map<Object, PendingWrite> changes = pending.getAll(keys);
+      long cutoff = all ? Long.MAX_VALUE : clusterTime() - settings.delayMillis();
+      List<Map.Entry<Object, PendingWrite>> due = new ArrayList<>();
+      long oldest = Long.MAX_VALUE;
+      for (Map.Entry<Object, PendingWrite> e : changes.entrySet()) {
+        oldest = Math.min(oldest, e.getValue().since());
+        if (e.getValue().since() <= cutoff) {
+          due.add(e);
+        }
+      }
+      oldestPendingSince = oldest == Long.MAX_VALUE ? 0 : oldest;
+      due.sort(Comparator.comparingLong(e -> e.getValue().since()));
+      for (int from = 0; from < due.size(); from += settings.batchSize()) {
+        if (!writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** One batch: writes first, then deletes (distinct keys, so their order does not matter). */
+  private boolean writeBatch(List<Map.Entry<Object, PendingWrite>> batch) {
+    Map<Object, PendingWrite> writes = new LinkedHashMap<>();
+    Map<Object, PendingWrite> deletes = new LinkedHashMap<>();
+    for (Map.Entry<Object, PendingWrite> e : batch) {
+      (e.getValue().isDelete() ? deletes : writes).put(e.getKey(), e.getValue());
+    }
+    recordBatchSize(batch.size());
+    boolean ok = true;
+    if (!writes.isEmpty()) {
+      ok = apply(writes, false);
+    }
+    if (ok && !deletes.isEmpty()) {
+      ok = apply(deletes, true);
+    }
+    if (ok) {
+      retryDelay = FIRST_RETRY_DELAY_MILLIS;
+      nextAttemptAt = 0;
+    }
+    return ok;
+  }
+
+  /** Hands the changes to the writer; removes from the pending map exactly those it took. */
+  private boolean apply(Map<Object, PendingWrite> changes, boolean delete) {
+    Collection<?> remaining = delete ? new ArrayList<>(changes.keySet()) : entriesOf(changes);
+    try {
+      if (delete) {
+        writer.deleteAll(remaining);
+      } else {
+        @SuppressWarnings("unchecked")
+        Collection<Cache.Entry<? extends K, ? extends V>> entries =
+            (Collection<Cache.Entry<? extends K, ? extends V>>) remaining;
+        writer.writeAll(entries);
+      }
+      remaining.clear();
+    } catch (RuntimeException e) {
+      lastError = String.valueOf(e);
+      Set<Object> failed = keysOf(remaining, delete);
+      completed(changes, failed, delete);
+      if (isRejection(e)) {
+        return isolate(changes, failed, delete);
+      }
+      retries.increment();
+      backOff(e);
+      return false;
+    }
+    completed(changes, Set.of(), delete);
+    return true;
+  }
+
+  /** After a rejection, tries the failed changes one by one; those still rejected become dead letters. */
+  private boolean isolate(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
+    for (Object key : failed) {
+      PendingWrite change = changes.get(key);
+      try {
+        if (delete) {
+          writer.delete(key);
+        } else {
+          writer.write(entryOf(key, change));
+        }
+        completed(Map.of(key, change), Set.of(), delete);
+      } catch (RuntimeException e) {
+        lastError = String.valueOf(e);
+        if (!isRejection(e)) {
+          retries.increment();
+          backOff(e);
+          return false;
+        }
+        deadLetters.set(key, new DeadLetter(change.value(), String.valueOf(rootCause(e)), clusterTime()));
+        pending.remove(key, change);
+        deadLettered.increment();
+        LOG.warning("Write-behind of cache " + cacheName + ": the system of record rejected the change of key "
+            + key + " for good; it is kept as a dead letter: " + rootCause(e));
+      }
+    }
+    return true;
+  }
+
+  private void completed(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
+    for (Map.Entry<Object, PendingWrite> e : changes.entrySet()) {
+      if (!failed.contains(e.getKey())) {
+        pending.remove(e.getKey(), e.getValue()); // only if no newer change arrived meanwhile
+        (delete ? deleted : written).increment();
+      }
+    }
+  }
+
+  private void backOff(RuntimeException e) {
+    nextAttemptAt = System.currentTimeMillis() + retryDelay;
+    LOG.log(Level.WARNING, "Write-behind of cache " + cacheName + " failed; retrying in " + retryDelay
+        + " ms, nothing is dropped: " + e);
+    retryDelay = Math.min(settings.maxRetryDelayMillis(), retryDelay * 2);
+  }
+
+  /** Whether the writer rejected the data itself, as opposed to being unavailable. */
+  static boolean isRejection(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && JdbcCacheStore.isDataError(sql)) {
+        return true;
+      }
+      if (t instanceof ClassCastException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private List<Cache.Entry<? extends K, ? extends V>> entriesOf(Map<Object, PendingWrite> changes) {
+    List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(changes.size());
+    for (Map.Entry<Object, PendingWrite> e : changes.entrySet()) {
+      entries.add(entryOf(e.getKey(), e.getValue()));
+    }
+    return entries;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Cache.Entry<K, V> entryOf(Object key, PendingWrite change) {
+    return new Change<>((K) key, (V) serialization.toObject(new HeapData(change.value())));
+  }
+
+  private static Set<Object> keysOf(Collection<?> remaining, boolean delete) {
+    Set<Object> keys = new HashSet<>();
+    for (Object o : remaining) {
+      keys.add(delete ? o : ((Cache.Entry<?, ?>) o).getKey());
+    }
+    return keys;
+  }
+
+  private void recordBatchSize(int size) {
+    batches.increment();
+    long n = batchCount.getAndIncrement();
+    recentBatchSizes[(int) (n % RECENT_BATCHES)] = size;
+  }
+
+  /** A change handed to the writer. */
+  private record Change<K, V>(K getKey, V getValue) implements Cache.Entry<K, V> {
+    @Override
+    public <T> T unwrap(Class<T> clazz) {
+      throw new IllegalArgumentException("A write-behind entry cannot be unwrapped to " + clazz.getName());
+    }
+  }
+
+  // ------------------------------------------------------------------ dead letters
+
+  /** Keys whose change the system of record rejected for good. */
+  @SuppressWarnings("unchecked")
+  public Set<K> deadLetterKeys() {
+    return (Set<K>) (Set<?>) deadLetters.keySet();
+  }
+
+  /** Why the change of {@code key} was rejected, or {@code null} if it is not a dead letter. */
+  public String deadLetterError(K key) {
+    DeadLetter letter = deadLetters.get(key);
+    return letter == null ? null : letter.error();
+  }
+
+  /**
+   * Puts a dead letter back in line to be written (say, after fixing the data or the schema). A newer
+   * change of the key recorded meanwhile wins over it.
+   */
+  public boolean replay(K key) {
+    DeadLetter letter = deadLetters.get(key);
+    if (letter == null) {
+      return false;
+    }
+    Data k = serialization.toData(key);
+    pending.lock(k);
+    try {
+      if (pending.get(k) == null) {
+        pending.executeOnKey(k, PendingWrite.record(letter.value(), clusterTime()));
+      }
+      deadLetters.remove(key, letter);
+    } finally {
+      pending.unlock(k);
+    }
+    return true;
+  }
+
+  /** Drops a dead letter for good. */
+  public boolean discard(K key) {
+    return deadLetters.remove(key) != null;
+  }
+
+  // ------------------------------------------------------------------ statistics (MXBean)
+
+  @Override
+  public long getBacklog() {
+    return pending.size();
+  }
+
+  @Override
+  public long getLagMillis() {
+    long since = oldestPendingSince;
+    return since == 0 ? 0 : Math.max(0, clusterTime() - since);
+  }
+
+  @Override
+  public long getWritten() {
+    return written.sum();
+  }
+
+  @Override
+  public long getDeleted() {
+    return deleted.sum();
+  }
+
+  @Override
+  public long getBatches() {
+    return batches.sum();
+  }
+
+  @Override
+  public long getRetries() {
+    return retries.sum();
+  }
+
+  @Override
+  public long getDeadLetters() {
+    return deadLetters.size();
+  }
+
+  @Override
+  public String getLastError() {
+    return lastError;
+  }
+
+  /** Sizes of the most recent batches (up to 4,096), oldest first. */
+  public int[] recentBatchSizes() {
+    long n = batchCount.get();
+    int count = (int) Math.min(n, RECENT_BATCHES);
+    int[] sizes = new int[count];
+    for (int i = 0; i < count; i++) {
+      sizes[i] = recentBatchSizes[(int) ((n - count + i) % RECENT_BATCHES)];
+    }
+    return sizes;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Writes everything this member owns that is still pending ({@code timeoutMillis} at most), then
+   * stops. Changes still pending after that stay in the pending map for the next owner.
+   *
+   * @return how many changes this member owns that are still pending
+   */
+  public int flushAndStop(long timeoutMillis) {
+    closed = true;
+    flusher.shutdownNow();
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    try {
+      while (hazelcast.getLifecycleService().isRunning()) {
+        if (flush(true) && pending.localKeySet().isEmpty()) {
+          return 0;
+        }
+        if (System.currentTimeMillis() >= deadline) {
+          break;
+        }
+        Thread.sleep(Math.min(retryDelay, 1_000));
+      }
+      int left = hazelcast.getLifecycleService().isRunning() ? pending.localKeySet().size() : -1;
+      LOG.warning("Write-behind of cache " + cacheName + " stopped with " + left + " changes not yet written"
+          + " on this member (last writer error: " + lastError + "); they stay in the cluster's pending map.");
+      return left;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return pending.localKeySet().size();
+    }
+  }
+
+  private long clusterTime() {
+    return hazelcast.getCluster().getClusterTime();
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root;
+  }
+}
