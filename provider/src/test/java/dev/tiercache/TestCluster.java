@@ -25,13 +25,18 @@ final class TestCluster implements AutoCloseable {
   private TestCluster() {}
 
   static TestCluster start(Path dir, int size) throws IOException {
+    return start(configure(dir, size));
+  }
+
+  /** Writes one configuration file per member of a new cluster and returns their URIs. */
+  static List<URI> configure(Path dir, int size) throws IOException {
     String name = "tiercache-test-" + UUID.randomUUID();
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       ports.add(freePort());
     }
     String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(", ", "[", "]"));
-    TestCluster cluster = new TestCluster();
+    List<URI> uris = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       Path file = dir.resolve(name + "-member-" + i + ".yaml");
       Files.writeString(file, String.join("\n",
@@ -43,7 +48,15 @@ final class TestCluster implements AutoCloseable {
           "  defaults:",
           "    backups: 1",
           ""));
-      URI uri = file.toUri();
+      uris.add(file.toUri());
+    }
+    return uris;
+  }
+
+  /** Starts a member (and CacheManager) in this JVM for each URI. */
+  static TestCluster start(List<URI> uris) {
+    TestCluster cluster = new TestCluster();
+    for (URI uri : uris) {
       cluster.managers.add(Caching.getCachingProvider().getCacheManager(uri, null));
     }
     return cluster;

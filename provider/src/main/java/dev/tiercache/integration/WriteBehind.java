@@ -176,18 +176,22 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
         oldestPendingSince = 0;
         return true;
       }
-      Map<Object, PendingWrite> changes = pending.getAll(keys);
-      long cutoff = all ? Long.MAX_VALUE : clusterTime() - settings.delayMillis();
-      List<Map.Entry<Object, PendingWrite>> due = new ArrayList<>();
-      long oldest = Long.MAX_VALUE;
-      for (Map.Entry<Object, PendingWrite> e : changes.entrySet()) {
-        oldest = Math.min(oldest, e.getValue().since());
-        if (e.getValue().since() <= cutoff) {
-          due.add(e);
-        }
+      List<Map.Entry<Object, PendingWrite>> changes = new ArrayList<>(pending.getAll(keys).entrySet());
+      if (changes.isEmpty()) {
+        return true;
       }
-      oldestPendingSince = oldest == Long.MAX_VALUE ? 0 : oldest;
-      due.sort(Comparator.comparingLong(e -> e.getValue().since()));
+      changes.sort(Comparator.comparingLong(e -> e.getValue().since()));
+      oldestPendingSince = changes.get(0).getValue().since();
+      long cutoff = all ? Long.MAX_VALUE : clusterTime() - settings.delayMillis();
+      int dueCount = 0;
+      while (dueCount < changes.size() && changes.get(dueCount).getValue().since() <= cutoff) {
+        dueCount++;
+      }
+      // Round the last batch up with the oldest changes not yet due, so that batches are as large as
+      // configured whenever there is that much work; writing those a little early is harmless.
+      int batch = settings.batchSize();
+      int take = Math.min(changes.size(), (dueCount + batch - 1) / batch * batch);
+      List<Map.Entry<Object, PendingWrite>> due = changes.subList(0, take);
       for (int from = 0; from < due.size(); from += settings.batchSize()) {
         if (!writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
           return false;
