@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.integration.JdbcCacheStore;
 import dev.tiercache.integration.WriteBehind;
+import dev.tiercache.management.MBeans;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -125,22 +127,48 @@ class WriteBehindTest {
   }
 
   @Test
-  void anOutageOfTheDatabaseLosesNothing() throws Exception {
+  void anOutageOfTheDatabaseMidRunLosesNothing() throws Exception {
     Cache<String, String> cache = cache(WriteBehindSettings.DEFAULTS.withDelayMillis(100), false);
-    Postgres.execute("ALTER TABLE " + TABLE + " RENAME TO " + TABLE + "_away");
     Map<String, String> expected = new HashMap<>();
-    for (int i = 0; i < 500; i++) {
-      cache.put("k" + i, "v" + i);
-      expected.put("k" + i, "v" + i);
+    for (int i = 0; i < 1_500; i++) {
+      if (i == 500) {
+        Postgres.execute("ALTER TABLE " + TABLE + " RENAME TO " + TABLE + "_away"); // the database goes away
+      }
+      if (i == 1_000) {
+        Thread.sleep(1_500);
+        WriteBehind<String, String> wb = writeBehindOf(cache);
+        assertTrue(wb.getRetries() > 0, "the writer failed and was retried");
+        assertTrue(wb.getBacklog() >= 500, "nothing was dropped while the database was away: " + wb.getBacklog());
+        assertTrue(wb.getLagMillis() >= 1_000, "lag shows how far behind the database is: " + wb.getLagMillis());
+        assertEquals(wb.getBacklog(), ManagementFactory.getPlatformMBeanServer().getAttribute(
+            MBeans.writeBehindName(manager.getURI().toString(), "wb"), "Backlog"), "visible in JMX");
+        Postgres.execute("ALTER TABLE " + TABLE + "_away RENAME TO " + TABLE); // and comes back
+      }
+      String key = "k" + (i % 1_000);
+      cache.put(key, "v" + i);
+      expected.put(key, "v" + i);
     }
-    Thread.sleep(1_500);
-    WriteBehind<String, String> wb = writeBehindOf(cache);
-    assertTrue(wb.getRetries() > 0, "the writer failed and was retried");
-    assertEquals(500, wb.getBacklog(), "nothing was dropped while the database was away");
-    assertTrue(wb.getLagMillis() >= 1_000, "lag shows how far behind the database is: " + wb.getLagMillis());
-    Postgres.execute("ALTER TABLE " + TABLE + "_away RENAME TO " + TABLE);
     drain(cache);
     assertEquals(expected, Postgres.rows(TABLE));
+  }
+
+  @Test
+  void aFullBacklogMakesWritesWaitUntilTheDatabaseCatchesUp() throws Exception {
+    Cache<String, String> cache = cache(WriteBehindSettings.DEFAULTS.withDelayMillis(0)
+        .withMaxBacklog(50, WriteBehindSettings.WhenFull.BLOCK), false);
+    Postgres.execute("ALTER TABLE " + TABLE + " RENAME TO " + TABLE + "_away");
+    for (int i = 0; i < 50; i++) {
+      cache.put("k" + i, "v" + i);
+    }
+    Thread.sleep(500); // the backlog is sampled a few times a second
+    java.util.concurrent.CompletableFuture<Void> blocked =
+        java.util.concurrent.CompletableFuture.runAsync(() -> cache.put("k50", "v50"));
+    Thread.sleep(1_000);
+    assertFalse(blocked.isDone(), "the 51st change waits while the backlog is full");
+    Postgres.execute("ALTER TABLE " + TABLE + "_away RENAME TO " + TABLE);
+    blocked.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    drain(cache);
+    assertEquals(51, Postgres.rows(TABLE).size());
   }
 
   @Test
