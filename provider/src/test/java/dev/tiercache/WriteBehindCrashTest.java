@@ -156,7 +156,8 @@ class WriteBehindCrashTest {
   private static Process startMemberProcess(URI config) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-Djava.net.preferIPv4Stack=true",
-        "-Dhazelcast.logging.type=none", "-cp", System.getProperty("java.class.path"),
+        "-Dhazelcast.logging.type=none", "-Dtiercache.test.jdbc-url=" + Postgres.URL,
+        "-cp", System.getProperty("java.class.path"),
         WriteBehindMember.class.getName(), config.toString());
     builder.redirectErrorStream(true);
     Process process = builder.start();

@@ -6,27 +6,44 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A change of one key that write-behind has acknowledged and not yet written to the system of record:
- * the latest value (or a delete), and when the key first became pending. Held in the cache's pending
- * map, which Hazelcast partitions and backs up like the cache itself, so a member crash loses none.
- * Later changes of the same key replace the value and keep {@link #since()}, which coalesces them
- * and bounds how long a busy key waits.
+ * the latest value (or a delete), when the key first became pending, and when it last changed. Held in
+ * the cache's pending map, which Hazelcast partitions and backs up like the cache itself, so a member
+ * crash loses none. Later changes of the same key replace the value and keep {@link #since()}, which
+ * coalesces them and bounds how long a busy key waits.
+ *
+ * <p>{@link #changedAt()} comes from {@link #ownerClock()} on the member that owns the key when the
+ * change is recorded; the flusher, on that same member, reads the clock before it reads the changes,
+ * and afterwards removes only changes older than that reading, so a change that arrives while a batch
+ * is being written is never removed unwritten.
  */
 public final class PendingWrite implements IdentifiedDataSerializable {
 
+  private static final AtomicLong OWNER_CLOCK = new AtomicLong();
+
   private byte[] value;
   private long since;
-  private long sequence;
+  private long changedAt;
 
   /** For deserialization only. */
   public PendingWrite() {}
 
-  PendingWrite(byte[] value, long since, long sequence) {
+  PendingWrite(byte[] value, long since, long changedAt) {
     this.value = value;
     this.since = since;
-    this.sequence = sequence;
+    this.changedAt = changedAt;
+  }
+
+  /**
+   * This JVM's clock for pending changes: milliseconds that never go backwards, even if the wall clock
+   * does.
+   */
+  public static long ownerClock() {
+    long now = System.currentTimeMillis();
+    return OWNER_CLOCK.updateAndGet(last -> Math.max(last, now));
   }
 
   /** The value to write in Hazelcast's serialized form, or {@code null} for a delete. */
@@ -43,14 +60,22 @@ public final class PendingWrite implements IdentifiedDataSerializable {
     return since;
   }
 
-  /** Changes recorded for the key since it became pending; distinguishes two states with equal values. */
-  public long sequence() {
-    return sequence;
+  /** {@link #ownerClock()} reading of the key's owner when the key last changed. */
+  public long changedAt() {
+    return changedAt;
   }
 
   /** The change to record, as one step on the key's owner (keeps {@code since} of a pending key). */
   public static EntryProcessor<Object, PendingWrite, Object> record(byte[] value, long now) {
     return new Recorder(value, now);
+  }
+
+  /**
+   * Removes changes that have been written: each key's change only if it has not changed since
+   * {@code readAt} (an {@link #ownerClock()} reading taken before the changes were read).
+   */
+  public static EntryProcessor<Object, PendingWrite, Object> removeWrittenBefore(long readAt) {
+    return new Remover(readAt);
   }
 
   @Override
@@ -66,14 +91,14 @@ public final class PendingWrite implements IdentifiedDataSerializable {
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeLong(since);
-    out.writeLong(sequence);
+    out.writeLong(changedAt);
     out.writeByteArray(value);
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     since = in.readLong();
-    sequence = in.readLong();
+    changedAt = in.readLong();
     value = in.readByteArray();
   }
 
@@ -81,6 +106,7 @@ public final class PendingWrite implements IdentifiedDataSerializable {
   static final class Recorder implements EntryProcessor<Object, PendingWrite, Object>, IdentifiedDataSerializable {
     private byte[] value;
     private long now;
+    private long changedAt;
 
     /** For deserialization only. */
     public Recorder() {}
@@ -92,10 +118,13 @@ public final class PendingWrite implements IdentifiedDataSerializable {
 
     @Override
     public Object process(Map.Entry<Object, PendingWrite> entry) {
+      if (changedAt == 0) {
+        // Stamped once, on the primary; Hazelcast sends this processor, stamp included, to the backups,
+        // so every replica holds the same change and the removal decides the same way on each.
+        changedAt = ownerClock();
+      }
       PendingWrite current = entry.getValue();
-      entry.setValue(current == null
-          ? new PendingWrite(value, now, 1)
-          : new PendingWrite(value, current.since, current.sequence + 1));
+      entry.setValue(new PendingWrite(value, current == null ? now : current.since, changedAt));
       return null;
     }
 
@@ -112,13 +141,56 @@ public final class PendingWrite implements IdentifiedDataSerializable {
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeLong(now);
+      out.writeLong(changedAt);
       out.writeByteArray(value);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       now = in.readLong();
+      changedAt = in.readLong();
       value = in.readByteArray();
+    }
+  }
+
+  /** Removes written changes unless they changed after the flusher read them. */
+  static final class Remover implements EntryProcessor<Object, PendingWrite, Object>, IdentifiedDataSerializable {
+    private long readAt;
+
+    /** For deserialization only. */
+    public Remover() {}
+
+    Remover(long readAt) {
+      this.readAt = readAt;
+    }
+
+    @Override
+    public Object process(Map.Entry<Object, PendingWrite> entry) {
+      PendingWrite current = entry.getValue();
+      if (current != null && current.changedAt < readAt) {
+        entry.setValue(null);
+      }
+      return null;
+    }
+
+    @Override
+    public int getFactoryId() {
+      return RecordSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+      return RecordSerialization.PENDING_WRITE_REMOVER;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeLong(readAt);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      readAt = in.readLong();
     }
   }
 }

@@ -15,6 +15,7 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE = 4;
   static final int PENDING_WRITE_RECORDER = 5;
   static final int DEAD_LETTER = 6;
+  static final int PENDING_WRITE_REMOVER = 7;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -35,6 +36,9 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == DEAD_LETTER) {
       return new DeadLetter();
+    }
+    if (typeId == PENDING_WRITE_REMOVER) {
+      return new PendingWrite.Remover();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }

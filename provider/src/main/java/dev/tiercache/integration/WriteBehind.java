@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,8 +39,8 @@ import javax.cache.integration.CacheWriterException;
  * ({@link PendingWrite}, one entry per key, so later changes of a key coalesce into the latest), which
  * Hazelcast partitions like the cache and backs up on other members. The cache acknowledges the
  * operation only after that map holds the change. The entry is removed only after the writer has
- * taken it, and only if it did not change meanwhile; a crash between the two makes the change be
- * written again (at least once), never not at all.
+ * taken it, and only if it did not change after it was read; a crash between the two makes the change
+ * be written again (at least once), never not at all.
  *
  * <p><b>Who writes.</b> Each member writes the pending changes of the partitions it owns, so exactly one
  * member is responsible for a key at a time; when a member dies, the backups it leaves are promoted
@@ -83,6 +84,10 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private volatile String lastError = "";
   private volatile long nextAttemptAt;
   private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
+  /** Removals of written batches still under way; the flush awaits them before it ends. */
+  private final List<CompletableFuture<?>> removals = new ArrayList<>();
+  /** Owner-clock reading taken just before the changes being written were read; see {@link PendingWrite}. */
+  private long readAt;
   private volatile boolean closed;
 
   public WriteBehind(String cacheName, HazelcastInstance hazelcast, SerializationService serialization,
@@ -176,6 +181,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
         oldestPendingSince = 0;
         return true;
       }
+      readAt = PendingWrite.ownerClock();
       List<Map.Entry<Object, PendingWrite>> changes = new ArrayList<>(pending.getAll(keys).entrySet());
       if (changes.isEmpty()) {
         return true;
@@ -192,12 +198,16 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       int batch = settings.batchSize();
       int take = Math.min(changes.size(), (dueCount + batch - 1) / batch * batch);
       List<Map.Entry<Object, PendingWrite>> due = changes.subList(0, take);
-      for (int from = 0; from < due.size(); from += settings.batchSize()) {
-        if (!writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
-          return false;
+      try {
+        for (int from = 0; from < due.size(); from += settings.batchSize()) {
+          if (!writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
+            return false;
+          }
         }
+        return true;
+      } finally {
+        awaitRemovals();
       }
-      return true;
     }
   }
 
@@ -270,7 +280,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
           return false;
         }
         deadLetters.set(key, new DeadLetter(change.value(), String.valueOf(rootCause(e)), clusterTime()));
-        pending.remove(key, change);
+        pending.executeOnKey(key, PendingWrite.removeWrittenBefore(readAt));
         deadLettered.increment();
         LOG.warning("Write-behind of cache " + cacheName + ": the system of record rejected the change of key "
             + key + " for good; it is kept as a dead letter: " + rootCause(e));
@@ -279,12 +289,30 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     return true;
   }
 
+  /**
+   * Removes the written changes from the pending map, each only if its key did not change after the
+   * flusher read it: one operation per partition for the whole batch, not one per key, and not waited
+   * for until the flush ends.
+   */
   private void completed(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
-    for (Map.Entry<Object, PendingWrite> e : changes.entrySet()) {
-      if (!failed.contains(e.getKey())) {
-        pending.remove(e.getKey(), e.getValue()); // only if no newer change arrived meanwhile
-        (delete ? deleted : written).increment();
+    Set<Object> done = new HashSet<>();
+    for (Object key : changes.keySet()) {
+      if (!failed.contains(key)) {
+        done.add(key);
       }
+    }
+    if (!done.isEmpty()) {
+      // Sent now, awaited at the end of the flush: the next batch goes to the database meanwhile.
+      removals.add(pending.submitToKeys(done, PendingWrite.removeWrittenBefore(readAt)).toCompletableFuture());
+      (delete ? deleted : written).add(done.size());
+    }
+  }
+
+  private void awaitRemovals() {
+    try {
+      CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).join();
+    } finally {
+      removals.clear();
     }
   }
 
@@ -439,6 +467,15 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       sizes[i] = recentBatchSizes[(int) ((n - count + i) % RECENT_BATCHES)];
     }
     return sizes;
+  }
+
+  /**
+   * Writes now, on the calling thread, every pending change this member owns, due or not (for an
+   * orderly hand-over, or a test). Returns whether the writer took all of them; what it did not take
+   * stays pending and is retried as usual.
+   */
+  public boolean flush() {
+    return flush(true);
   }
 
   // ------------------------------------------------------------------ lifecycle
