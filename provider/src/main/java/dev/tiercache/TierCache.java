@@ -48,7 +48,10 @@ import javax.cache.configuration.CompleteConfiguration;
 import javax.cache.configuration.Configuration;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.event.EventType;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.EternalExpiryPolicy;
 import javax.cache.expiry.ExpiryPolicy;
+import javax.cache.expiry.ModifiedExpiryPolicy;
 import javax.cache.integration.CacheLoader;
 import javax.cache.integration.CacheLoaderException;
 import javax.cache.integration.CacheWriter;
@@ -164,6 +167,32 @@ public final class TierCache<K, V> implements Cache<K, V> {
     }
     recordTime(start, true, false, false);
     return value;
+  }
+
+  /**
+   * {@link #get} without blocking the caller: the L2 read is Hazelcast's asynchronous get, and the value
+   * is deserialized when it arrives. Where the read has more to do than a plain read (a read-through
+   * load on a miss, or an expiry policy that moves expiry on access), that part runs on the common pool.
+   * Statistics count the read as {@code get} does.
+   */
+  public CompletableFuture<V> getAsync(K key) {
+    checkOpen();
+    Objects.requireNonNull(key, "key");
+    Data k = keyData(key);
+    long[] durations = expiry.constantDurations();
+    boolean accessMovesExpiry = durations == null || !(expiry.policy() instanceof EternalExpiryPolicy
+        || expiry.policy() instanceof CreatedExpiryPolicy || expiry.policy() instanceof ModifiedExpiryPolicy);
+    if (accessMovesExpiry || isReadThrough()) {
+      return CompletableFuture.supplyAsync(() -> get(key));
+    }
+    return map.getAsync(k).toCompletableFuture().thenApply(record -> {
+      if (record == null || record.isExpiredAt(System.currentTimeMillis())) {
+        countMisses(1);
+        return null;
+      }
+      countHits(1);
+      return toValue(record);
+    });
   }
 
   /**

@@ -1,0 +1,55 @@
+package dev.tiercache.spring;
+
+import dev.tiercache.TierCachingProvider;
+import java.net.URI;
+import javax.cache.Caching;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cache.CacheManager;
+import org.springframework.cache.interceptor.CacheAspectSupport;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.DefaultResourceLoader;
+
+/**
+ * Makes Tiercache the application's Spring cache manager when caching is enabled
+ * ({@code @EnableCaching}) and the application has not defined one. Setting {@code spring.cache.type}
+ * (for instance to {@code jcache}, Spring Boot's standard JCache route, which also finds Tiercache)
+ * turns this off.
+ */
+@AutoConfiguration(before = CacheAutoConfiguration.class)
+@ConditionalOnClass({TierCachingProvider.class, CacheManager.class})
+@ConditionalOnBean(CacheAspectSupport.class)
+@ConditionalOnMissingBean(CacheManager.class)
+@ConditionalOnProperty(prefix = "spring.cache", name = "type", matchIfMissing = true, havingValue = "tiercache")
+@EnableConfigurationProperties(TiercacheProperties.class)
+public class TiercacheAutoConfiguration {
+
+  private static final String DEFAULT_FILE = "classpath:tiercache.yaml";
+
+  @Bean
+  public TiercacheCacheManager cacheManager(TiercacheProperties properties) {
+    TierCachingProvider provider =
+        (TierCachingProvider) Caching.getCachingProvider(TierCachingProvider.class.getName());
+    ClassLoader classLoader = provider.getDefaultClassLoader();
+    javax.cache.CacheManager jcache = provider.getCacheManager(configUri(properties, classLoader), classLoader);
+    TiercacheCacheManager manager = new TiercacheCacheManager(jcache, properties.isAllowNullValues());
+    for (String name : properties.getCacheNames()) {
+      manager.getCache(name);
+    }
+    manager.setCreateMissingCaches(properties.isCreateMissingCaches());
+    return manager;
+  }
+
+  private static URI configUri(TiercacheProperties properties, ClassLoader classLoader) {
+    if (properties.getConfig() != null && !properties.getConfig().isBlank()) {
+      return URI.create(properties.getConfig().trim());
+    }
+    boolean hasDefaultFile = new DefaultResourceLoader(classLoader).getResource(DEFAULT_FILE).exists();
+    return hasDefaultFile ? URI.create(DEFAULT_FILE) : URI.create(TierCachingProvider.DEFAULT_URI);
+  }
+}
