@@ -12,7 +12,9 @@ import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.interceptor.CacheAspectSupport;
+import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.DefaultResourceLoader;
 
 /**
@@ -43,6 +45,16 @@ public class TiercacheAutoConfiguration {
     }
     manager.setCreateMissingCaches(properties.isCreateMissingCaches());
     return manager;
+  }
+
+  /** Binds Micrometer's cache meters for Tiercache caches when the application has Micrometer. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.micrometer.core.instrument.binder.cache.CacheMeterBinder")
+  static class Metrics {
+    @Bean
+    CacheMeterBinderProvider<TiercacheCache> tiercacheCacheMeterBinderProvider() {
+      return (cache, tags) -> new TiercacheCacheMeterBinder(cache.getNativeCache(), tags);
+    }
   }
 
   private static URI configUri(TiercacheProperties properties, ClassLoader classLoader) {
