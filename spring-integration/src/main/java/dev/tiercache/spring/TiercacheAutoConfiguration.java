@@ -57,6 +57,17 @@ public class TiercacheAutoConfiguration {
     }
   }
 
+  /** Reports the member's health when the application has Spring Boot's health support. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+  static class HealthCheck {
+    @Bean
+    org.springframework.boot.health.contributor.HealthIndicator tiercacheHealthIndicator(
+        TiercacheCacheManager cacheManager) {
+      return new TiercacheHealthIndicator(cacheManager);
+    }
+  }
+
   private static URI configUri(TiercacheProperties properties, ClassLoader classLoader) {
     if (properties.getConfig() != null && !properties.getConfig().isBlank()) {
       return URI.create(properties.getConfig().trim());
