@@ -3,6 +3,8 @@ package dev.tiercache.spring;
 import dev.tiercache.TierCachingProvider;
 import java.net.URI;
 import javax.cache.Caching;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -12,6 +14,7 @@ import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.interceptor.CacheAspectSupport;
+import org.springframework.cache.interceptor.CacheOperationSource;
 import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -55,6 +58,14 @@ public class TiercacheAutoConfiguration {
     CacheMeterBinderProvider<TiercacheCache> tiercacheCacheMeterBinderProvider() {
       return (cache, tags) -> new TiercacheCacheMeterBinder(cache.getNativeCache(), tags);
     }
+  }
+
+  /** With caches not created on use, checks at start-up that every cache an annotation names exists. */
+  @Bean
+  @ConditionalOnProperty(prefix = "tiercache", name = "create-missing-caches", havingValue = "false")
+  CacheNamesValidator tiercacheCacheNamesValidator(ConfigurableListableBeanFactory beans,
+      ObjectProvider<CacheOperationSource> operations, TiercacheCacheManager cacheManager) {
+    return new CacheNamesValidator(beans, operations, cacheManager);
   }
 
   /** Reports the member's health when the application has Spring Boot's health support. */

@@ -55,5 +55,25 @@ public class TestApp {
     public void delete(String id) {
       DATABASE.remove(id);
     }
+
+    static final AtomicInteger ASYNC_LOADS = new AtomicInteger();
+
+    @Cacheable(cacheNames = "products")
+    public java.util.concurrent.CompletableFuture<String> findAsync(String id) {
+      ASYNC_LOADS.incrementAndGet();
+      return java.util.concurrent.CompletableFuture.supplyAsync(() -> "async-" + id);
+    }
+  }
+
+  /** Clears a write-through cache the way an application would. */
+  @Bean
+  public RowCache rowCache() {
+    return new RowCache();
+  }
+
+  /** Evicts everything from the "rows" cache. */
+  public static class RowCache {
+    @CacheEvict(cacheNames = "rows", allEntries = true)
+    public void evictAll() {}
   }
 }
