@@ -57,7 +57,6 @@ import javax.cache.integration.CacheLoaderException;
 import javax.cache.integration.CacheWriter;
 import javax.cache.integration.CacheWriterException;
 import javax.cache.integration.CompletionListener;
-import javax.cache.management.CacheStatisticsMXBean;
 import javax.cache.processor.EntryProcessor;
 import javax.cache.processor.EntryProcessorException;
 import javax.cache.processor.EntryProcessorResult;
@@ -264,6 +263,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         throw e;
       }
       if (value != null) {
+        countLoads(1);
         storeLoaded(key, k, value, null, now);
       }
       return value;
@@ -396,6 +396,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         for (K key : toLoad) {
           V value = loaded.get(key);
           if (value != null) {
+            countLoads(1);
             storeLoaded(key, missing.get(key), value, null, now);
             found.put(key, value);
           }
@@ -944,7 +945,10 @@ public final class TierCache<K, V> implements Cache<K, V> {
     switch (entry.outcome()) {
       case NONE -> { }
       case ACCESS -> touchLocked(k, existing, now);
-      case LOAD -> storeLoaded(key, k, entry.value(), null, now);
+      case LOAD -> {
+        countLoads(1);
+        storeLoaded(key, k, entry.value(), null, now);
+      }
       case CREATE -> {
         V value = checkType(entry.value(), configuration.getValueType(), "value");
         byte[] bytes = valueBytes(value);
@@ -1166,7 +1170,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   }
 
   /** The JCache statistics this member has counted for the cache (also its statistics MXBean). */
-  public CacheStatisticsMXBean statistics() {
+  public CacheStatistics statistics() {
     return statistics;
   }
 
@@ -1433,6 +1437,12 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private void countMisses(long n) {
     if (statisticsEnabled && n > 0) {
       statistics.recordMisses(n);
+    }
+  }
+
+  private void countLoads(long n) {
+    if (statisticsEnabled) {
+      statistics.recordLoads(n);
     }
   }
 

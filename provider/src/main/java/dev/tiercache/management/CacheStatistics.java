@@ -17,6 +17,7 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
   private final LongAdder puts = new LongAdder();
   private final LongAdder removals = new LongAdder();
   private final LongAdder evictions = new LongAdder();
+  private final LongAdder loads = new LongAdder();
   private final LongAdder getNanos = new LongAdder();
   private final LongAdder putNanos = new LongAdder();
   private final LongAdder removeNanos = new LongAdder();
@@ -37,6 +38,11 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
     removals.add(count);
   }
 
+  /** Values a read-through load brought in (a Tiercache extension, not a JCache MXBean attribute). */
+  public void recordLoads(long count) {
+    loads.add(count);
+  }
+
   public void recordEvictions(long count) {
     evictions.add(count);
   }
@@ -55,7 +61,8 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
 
   @Override
   public void clear() {
-    for (LongAdder adder : new LongAdder[] {hits, misses, puts, removals, evictions, getNanos, putNanos, removeNanos}) {
+    for (LongAdder adder : new LongAdder[] {hits, misses, puts, removals, evictions, loads, getNanos, putNanos,
+        removeNanos}) {
       adder.reset();
     }
   }
@@ -95,6 +102,11 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
   @Override
   public long getCacheRemovals() {
     return removals.sum();
+  }
+
+  /** Values loaded through the cache loader on read-through (not part of the JCache MXBean). */
+  public long getCacheLoads() {
+    return loads.sum();
   }
 
   @Override

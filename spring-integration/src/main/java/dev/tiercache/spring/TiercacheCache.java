@@ -58,6 +58,7 @@ public final class TiercacheCache extends AbstractValueAdaptingCache {
         } catch (Exception e) {
           throw new ValueRetrievalException(key, valueLoader, e);
         }
+        cache.statistics().recordLoads(1); // the annotated method is this cache's loader
         entry.setValue(toStoreValue(value));
         return value;
       });

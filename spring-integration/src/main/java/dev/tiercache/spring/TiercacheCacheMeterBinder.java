@@ -1,16 +1,18 @@
 package dev.tiercache.spring;
 
 import dev.tiercache.TierCache;
+import com.hazelcast.map.IMap;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
-import javax.cache.management.CacheStatisticsMXBean;
+import dev.tiercache.management.CacheStatistics;
 
 /**
  * Micrometer's standard cache meters ({@code cache.gets} by result, {@code cache.puts},
- * {@code cache.evictions}, {@code cache.size}) for one Tiercache cache, read from the JCache statistics
- * that this member counts (so they describe this application instance). Binding switches the cache's
- * statistics on.
+ * {@code cache.evictions}, {@code cache.size}) for one Tiercache cache, plus {@code cache.tier.gets} by
+ * tier, read from the statistics that this member counts (so they describe this application
+ * instance; {@code cache.size} is cluster-wide). Binding switches the cache's statistics on.
  */
 final class TiercacheCacheMeterBinder extends CacheMeterBinder<TierCache<Object, Object>> {
 
@@ -22,13 +24,14 @@ final class TiercacheCacheMeterBinder extends CacheMeterBinder<TierCache<Object,
     cache.getCacheManager().enableStatistics(cache.getName(), true);
   }
 
-  private CacheStatisticsMXBean statistics() {
+  private CacheStatistics statistics() {
     return cache.statistics();
   }
 
+  /** Entries in the cache cluster-wide: one small operation per member, once per scrape. */
   @Override
   protected Long size() {
-    return null; // a cluster-wide count would cost a round trip to every member per scrape
+    return (long) cache.unwrap(IMap.class).size();
   }
 
   @Override
@@ -51,8 +54,19 @@ final class TiercacheCacheMeterBinder extends CacheMeterBinder<TierCache<Object,
     return statistics().getCachePuts();
   }
 
+  /**
+   * {@code cache.tier.gets} by tier: where the values this instance asked for came from. Today every
+   * hit is an L2 hit; {@code l1} joins when the near cache does.
+   */
   @Override
   protected void bindImplementationSpecificMetrics(MeterRegistry registry) {
-    // tier-specific meters (L1 hit, L2 hit, load) arrive with the near cache
+    FunctionCounter.builder("cache.tier.gets", cache, c -> statistics().getCacheHits())
+        .tags(getTagsWithCacheName()).tag("tier", "l2")
+        .description("Gets answered from the distributed cache (L2)")
+        .register(registry);
+    FunctionCounter.builder("cache.tier.gets", cache, c -> statistics().getCacheLoads())
+        .tags(getTagsWithCacheName()).tag("tier", "load")
+        .description("Gets answered by loading from the system of record (L3)")
+        .register(registry);
   }
 }

@@ -25,6 +25,11 @@ class MetricsTest {
           .functionCounter().count());
       assertEquals(2.0, registry.get("cache.puts").tag("cache", "products").functionCounter().count(),
           "the @CachePut and the load of m2");
+      assertEquals(2.0, registry.get("cache.tier.gets").tag("cache", "products").tag("tier", "l2")
+          .functionCounter().count());
+      assertEquals(1.0, registry.get("cache.tier.gets").tag("cache", "products").tag("tier", "load")
+          .functionCounter().count(), "m2 came from the method");
+      assertEquals(2.0, registry.get("cache.size").tag("cache", "products").gauge().value());
     }
   }
 }
