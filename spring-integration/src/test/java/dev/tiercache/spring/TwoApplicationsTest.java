@@ -56,11 +56,13 @@ class TwoApplicationsTest {
     String members = "[127.0.0.1:" + ports[0] + ", 127.0.0.1:" + ports[1] + "]";
     for (int port : ports) {
       Path file = dir.resolve(cluster + "-" + port + ".yaml");
+      // On the native route the file lists the cache; on the standard route spring.cache.cache-names does.
       Files.writeString(file, "tiercache:\n  cluster:\n    name: " + cluster + "\n    port: " + port
-          + "\n    members: " + members + "\n  caches:\n    products:\n");
+          + "\n    members: " + members + "\n" + (route.equals("native") ? "  caches:\n    products:\n" : ""));
       List<String> properties = route.equals("native")
           ? List.of("tiercache.config=" + file.toUri())
-          : List.of("spring.cache.type=jcache", "spring.cache.jcache.config=" + file.toUri());
+          : List.of("spring.cache.type=jcache", "spring.cache.jcache.config=" + file.toUri(),
+              "spring.cache.cache-names=products");
       contexts.add(new SpringApplicationBuilder(TestApp.class)
           .properties(properties.toArray(String[]::new))
           .properties("spring.main.banner-mode=off")
