@@ -38,12 +38,14 @@ public final class PendingWrite implements IdentifiedDataSerializable {
   }
 
   /**
-   * This JVM's clock for pending changes: milliseconds that never go backwards, even if the wall clock
-   * does.
+   * This JVM's clock for pending changes: wall-clock milliseconds, but strictly increasing from one
+   * reading to the next (and never going backwards with the wall clock), so a reading taken before the
+   * flusher reads the changes is later than every change already recorded, and earlier than every change
+   * recorded afterwards. It runs ahead of the wall clock only beyond a thousand readings a millisecond.
    */
   public static long ownerClock() {
     long now = System.currentTimeMillis();
-    return OWNER_CLOCK.updateAndGet(last -> Math.max(last, now));
+    return OWNER_CLOCK.updateAndGet(last -> Math.max(last + 1, now));
   }
 
   /** The value to write in Hazelcast's serialized form, or {@code null} for a delete. */

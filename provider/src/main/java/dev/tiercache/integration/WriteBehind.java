@@ -4,7 +4,12 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
+import com.hazelcast.internal.util.collection.PartitionIdSet;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.proxy.MapProxyImpl;
+import com.hazelcast.partition.Partition;
+import com.hazelcast.partition.PartitionService;
+import com.hazelcast.query.Predicates;
 import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.DeadLetter;
 import dev.tiercache.cluster.PendingWrite;
@@ -61,6 +66,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private static final long BLOCK_LIMIT_MILLIS = 30_000;
   private static final long FIRST_RETRY_DELAY_MILLIS = 100;
   private static final int RECENT_BATCHES = 4096;
+  private static final long MAX_IDLE_LOOK_MILLIS = 1_000;
 
   private final String cacheName;
   private final HazelcastInstance hazelcast;
@@ -83,8 +89,10 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private volatile long oldestPendingSince;
   private volatile String lastError = "";
   private volatile long nextAttemptAt;
+  /** Cluster time before which no pending change this member owns is due (a flusher tick skips reading). */
+  private volatile long nextDueAt;
   private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
-  /** Removals of written batches still under way; the flush awaits them before it ends. */
+  /** Removals of what the flush under way has written, awaited when it ends. */
   private final List<CompletableFuture<?>> removals = new ArrayList<>();
   /** Owner-clock reading taken just before the changes being written were read; see {@link PendingWrite}. */
   private long readAt;
@@ -160,7 +168,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private void flushTick() {
     try {
       approximateBacklog = pending.size();
-      if (System.currentTimeMillis() >= nextAttemptAt) {
+      if (System.currentTimeMillis() >= nextAttemptAt && clusterTime() >= nextDueAt) {
         flush(false);
       }
     } catch (RuntimeException e) {
@@ -176,19 +184,16 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
    */
   private boolean flush(boolean all) {
     synchronized (flushLock) {
-      Set<Object> keys = pending.localKeySet();
-      if (keys.isEmpty()) {
-        oldestPendingSince = 0;
-        return true;
-      }
       readAt = PendingWrite.ownerClock();
-      List<Map.Entry<Object, PendingWrite>> changes = new ArrayList<>(pending.getAll(keys).entrySet());
+      List<Map.Entry<Object, PendingWrite>> changes = readOwnedChanges();
       if (changes.isEmpty()) {
+        oldestPendingSince = 0;
         return true;
       }
       changes.sort(Comparator.comparingLong(e -> e.getValue().since()));
       oldestPendingSince = changes.get(0).getValue().since();
-      long cutoff = all ? Long.MAX_VALUE : clusterTime() - settings.delayMillis();
+      long now = clusterTime();
+      long cutoff = all ? Long.MAX_VALUE : now - settings.delayMillis();
       int dueCount = 0;
       while (dueCount < changes.size() && changes.get(dueCount).getValue().since() <= cutoff) {
         dueCount++;
@@ -197,6 +202,11 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       // configured whenever there is that much work; writing those a little early is harmless.
       int batch = settings.batchSize();
       int take = Math.min(changes.size(), (dueCount + batch - 1) / batch * batch);
+      // Nothing left is due before the oldest remaining change is; a change that arrives later is due
+      // later still. Look again then, or within a second at most (a promoted backup may bring older ones).
+      long nextDue = take < changes.size() ? changes.get(take).getValue().since() + settings.delayMillis()
+          : now + settings.delayMillis();
+      nextDueAt = Math.min(nextDue, now + MAX_IDLE_LOOK_MILLIS);
       List<Map.Entry<Object, PendingWrite>> due = changes.subList(0, take);
       try {
         for (int from = 0; from < due.size(); from += settings.batchSize()) {
@@ -206,7 +216,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
         }
         return true;
       } finally {
-        awaitRemovals();
+        removeWritten();
       }
     }
   }
@@ -291,8 +301,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   /**
    * Removes the written changes from the pending map, each only if its key did not change after the
-   * flusher read it: one operation per partition for the whole batch, not one per key, and not waited
-   * for until the flush ends.
+   * flusher read it: one operation per partition for the batch, not one per key, not waited for until
+   * the flush ends.
    */
   private void completed(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
     Set<Object> done = new HashSet<>();
@@ -302,18 +312,44 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       }
     }
     if (!done.isEmpty()) {
-      // Sent now, awaited at the end of the flush: the next batch goes to the database meanwhile.
+      // Sent now and awaited when the flush ends: the next batch goes to the writer meanwhile.
       removals.add(pending.submitToKeys(done, PendingWrite.removeWrittenBefore(readAt)).toCompletableFuture());
       (delete ? deleted : written).add(done.size());
     }
   }
 
-  private void awaitRemovals() {
+  /** Waits for the removals of everything the flush wrote. */
+  private void removeWritten() {
     try {
       CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).join();
     } finally {
       removals.clear();
     }
+  }
+
+  /**
+   * The pending changes of the partitions this member owns, read in one query over those partitions.
+   * Uses the member-side map proxy's partition-restricted query; any other proxy falls back to the
+   * public (two-step) way.
+   */
+  private List<Map.Entry<Object, PendingWrite>> readOwnedChanges() {
+    if (pending instanceof MapProxyImpl<Object, PendingWrite> proxy) {
+      PartitionService partitions = hazelcast.getPartitionService();
+      List<Integer> owned = new ArrayList<>();
+      int count = 0;
+      for (Partition partition : partitions.getPartitions()) {
+        count++;
+        if (partition.getOwner() != null && partition.getOwner().localMember()) {
+          owned.add(partition.getPartitionId());
+        }
+      }
+      if (owned.isEmpty()) {
+        return List.of();
+      }
+      return new ArrayList<>(proxy.entrySet(Predicates.alwaysTrue(), new PartitionIdSet(count, owned)));
+    }
+    Set<Object> keys = pending.localKeySet();
+    return keys.isEmpty() ? List.of() : new ArrayList<>(pending.getAll(keys).entrySet());
   }
 
   private void backOff(RuntimeException e) {
