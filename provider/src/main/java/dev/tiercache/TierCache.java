@@ -47,10 +47,7 @@ import javax.cache.configuration.CacheEntryListenerConfiguration;
 import javax.cache.configuration.Configuration;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.event.EventType;
-import javax.cache.expiry.CreatedExpiryPolicy;
-import javax.cache.expiry.EternalExpiryPolicy;
 import javax.cache.expiry.ExpiryPolicy;
-import javax.cache.expiry.ModifiedExpiryPolicy;
 import javax.cache.integration.CacheLoader;
 import javax.cache.integration.CacheLoaderException;
 import javax.cache.integration.CacheWriter;
@@ -177,10 +174,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     checkOpen();
     Objects.requireNonNull(key, "key");
     Data k = keyData(key);
-    long[] durations = expiry.constantDurations();
-    boolean accessMovesExpiry = durations == null || !(expiry.policy() instanceof EternalExpiryPolicy
-        || expiry.policy() instanceof CreatedExpiryPolicy || expiry.policy() instanceof ModifiedExpiryPolicy);
-    if (accessMovesExpiry || isReadThrough()) {
+    if (!expiry.accessKeepsExpiry() || isReadThrough()) {
       return CompletableFuture.supplyAsync(() -> get(key));
     }
     return map.getAsync(k).toCompletableFuture().thenApply(record -> {
@@ -288,15 +282,17 @@ public final class TierCache<K, V> implements Cache<K, V> {
    * Loads one key while holding its lock. With write-behind, a change not yet written wins over what
    * the system of record still holds: a pending delete loads nothing, a pending write is the value.
    */
-  @SuppressWarnings("unchecked")
   private V loadLocked(K key, Data k) {
-    if (writeBehind != null) {
-      PendingWrite change = writeBehind.pendingFor(k);
-      if (change != null) {
-        return change.isDelete() ? null : (V) serialization.toObject(new HeapData(change.value()));
-      }
+    PendingWrite change = pendingChange(k);
+    if (change != null) {
+      return change.isDelete() ? null : valueOf(change.value());
     }
     return callLoader(key);
+  }
+
+  /** The change of {@code k} write-behind has not yet written, or {@code null} (always without write-behind). */
+  private PendingWrite pendingChange(Data k) {
+    return writeBehind == null ? null : writeBehind.pendingFor(k);
   }
 
   private V callLoader(K key) {
@@ -371,24 +367,17 @@ public final class TierCache<K, V> implements Cache<K, V> {
       }
       countHits(found.size());
       countMisses(toLoad.size());
-      Map<K, V> fromPending = new HashMap<>();
-      if (writeBehind != null) {
-        for (Iterator<K> it = toLoad.iterator(); it.hasNext(); ) {
-          K key = it.next();
-          PendingWrite change = writeBehind.pendingFor(missing.get(key));
-          if (change != null) {
-            it.remove();
-            if (!change.isDelete()) {
-              @SuppressWarnings("unchecked")
-              V value = (V) serialization.toObject(new HeapData(change.value()));
-              fromPending.put(key, value);
-            }
+      for (Iterator<K> it = toLoad.iterator(); it.hasNext(); ) {
+        K key = it.next();
+        PendingWrite change = pendingChange(missing.get(key));
+        if (change != null) {
+          it.remove(); // a change not yet written wins over the system of record
+          if (!change.isDelete()) {
+            V value = valueOf(change.value());
+            storeLoaded(key, missing.get(key), value, null, now);
+            found.put(key, value);
           }
         }
-      }
-      for (Map.Entry<K, V> e : fromPending.entrySet()) {
-        storeLoaded(e.getKey(), missing.get(e.getKey()), e.getValue(), null, now);
-        found.put(e.getKey(), e.getValue());
       }
       if (!toLoad.isEmpty()) {
         Map<K, V> loaded = callLoadAll(toLoad);
@@ -465,8 +454,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     List<K> toLoad = new ArrayList<>();
     long now = System.currentTimeMillis();
     for (Map.Entry<K, Data> e : byKey.entrySet()) {
-      boolean pendingChange = writeBehind != null && writeBehind.pendingFor(e.getValue()) != null;
-      if (!pendingChange && (replaceExistingValues || liveRecord(e.getValue(), now) == null)) {
+      if (pendingChange(e.getValue()) == null && (replaceExistingValues || liveRecord(e.getValue(), now) == null)) {
         toLoad.add(e.getKey());
       }
     }
@@ -1382,9 +1370,14 @@ public final class TierCache<K, V> implements Cache<K, V> {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private V toValue(CacheRecord record) {
-    return (V) serialization.toObject(new HeapData(record.value()));
+    return valueOf(record.value());
+  }
+
+  /** A private copy of a value from its serialized form. */
+  @SuppressWarnings("unchecked")
+  private V valueOf(byte[] serialized) {
+    return (V) serialization.toObject(new HeapData(serialized));
   }
 
   private K requireKey(K key) {

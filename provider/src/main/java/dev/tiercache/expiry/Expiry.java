@@ -31,10 +31,22 @@ public final class Expiry {
 
   private final ExpiryPolicy policy;
   private final long[] constantDurations;
+  private final boolean accessKeepsExpiry;
 
   public Expiry(ExpiryPolicy policy) {
     this.policy = policy;
     this.constantDurations = constantDurations(policy);
+    Class<?> type = policy.getClass();
+    this.accessKeepsExpiry = type == EternalExpiryPolicy.class || type == CreatedExpiryPolicy.class
+        || type == ModifiedExpiryPolicy.class;
+  }
+
+  /**
+   * Whether a read can never move expiry: true for the standard policies whose access answer is always
+   * {@code null} (exactly those classes); a read of such a cache needs no lock and no policy call.
+   */
+  public boolean accessKeepsExpiry() {
+    return accessKeepsExpiry;
   }
 
   /**
