@@ -9,12 +9,14 @@ import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.LoadFailure;
 import dev.tiercache.cluster.PendingWrite;
+import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.integration.WriteBehind;
 import dev.tiercache.cluster.PutProcessor;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
 import dev.tiercache.expiry.ExpirySweeper;
+import dev.tiercache.nearcache.NearCache;
 import dev.tiercache.management.CacheConfigurationBean;
 import dev.tiercache.management.CacheStatistics;
 import dev.tiercache.management.MBeans;
@@ -105,6 +107,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final EventDispatcher<K, V> events;
   private final CacheStatistics statistics = new CacheStatistics();
   private final ExpirySweeper<Data> sweeper;
+  private final NearCache nearCache;
   private final Set<CompletableFuture<?>> pendingLoads = ConcurrentHashMap.newKeySet();
   private volatile IMap<Object, LoadFailure> loadFailures;
   private volatile boolean statisticsEnabled;
@@ -137,6 +140,10 @@ public final class TierCache<K, V> implements Cache<K, V> {
       events.register(listener);
     }
     this.sweeper = new ExpirySweeper<>(name, this::expireIfDue);
+    NearCacheSettings nearCacheSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
+        ? tiercache.getNearCache() : null;
+    this.nearCache = nearCacheSettings == null || !nearCacheSettings.enabled() ? null
+        : new NearCache(name, map, serialization, nearCacheSettings);
     this.statisticsEnabled = configuration.isStatisticsEnabled();
     if (configuration.isStatisticsEnabled()) {
       MBeans.register(statistics, objectName(MBeans.Kind.STATISTICS));
@@ -153,8 +160,15 @@ public final class TierCache<K, V> implements Cache<K, V> {
     checkOpen();
     Objects.requireNonNull(key, "key");
     long start = startTimer();
+    if (nearCache != null) {
+      V hit = nearHit(key);
+      if (hit != null) {
+        recordTime(start, true, false, false);
+        return hit;
+      }
+    }
     Data k = keyData(key);
-    V value = readAndTouch(k);
+    V value = readAndTouch(key, k);
     if (value == null && isReadThrough()) {
       value = loadMissing(key, k);
     } else if (value == null) {
@@ -173,49 +187,118 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public CompletableFuture<V> getAsync(K key) {
     checkOpen();
     Objects.requireNonNull(key, "key");
+    if (nearCache != null) {
+      V hit = nearHit(key);
+      if (hit != null) {
+        return CompletableFuture.completedFuture(hit);
+      }
+    }
     Data k = keyData(key);
     if (!expiry.accessKeepsExpiry() || isReadThrough()) {
       return CompletableFuture.supplyAsync(() -> get(key));
     }
-    return map.getAsync(k).toCompletableFuture().thenApply(record -> {
-      if (record == null || record.isExpiredAt(System.currentTimeMillis())) {
+    Object reservation = nearCache == null ? null : nearCache.reserve(key, k);
+    return map.getAsync(k).toCompletableFuture().handle((record, failure) -> {
+      if (failure != null || record == null || record.isExpiredAt(System.currentTimeMillis())) {
+        release(reservation);
+        if (failure != null) {
+          throw failure instanceof RuntimeException e ? e : new CacheException(failure);
+        }
         countMisses(1);
         return null;
       }
       countHits(1);
-      return toValue(record);
+      V value = toValue(record);
+      publish(reservation, k, record, value);
+      return value;
     });
   }
 
   /**
-   * Reads a live entry and applies the access rule of the expiry policy; counts a hit if found. A
-   * miss is not counted here, because a read-through load may still find the value.
+   * A live value from the near cache, as a private copy, with the statistics and the access rule of
+   * the expiry policy applied as for an L2 hit; {@code null} if L1 has none.
    */
-  private V readAndTouch(Data k) {
-    CacheRecord record = map.get(k);
-    long now = System.currentTimeMillis();
-    if (record == null) {
+  private V nearHit(K key) {
+    NearCache.Entry entry = nearCache.get(key);
+    if (entry == null) {
       return null;
     }
-    if (record.isExpiredAt(now)) {
-      sweeper.schedule(k, record.expiresAt());
-      return null;
+    long expiresAt = entry.expiresAt();
+    long now = expiresAt == CacheRecord.ETERNAL && expiry.accessKeepsExpiry() ? 0 : System.currentTimeMillis();
+    if (expiresAt != CacheRecord.ETERNAL && expiresAt <= now) {
+      return null; // L2 decides: it removes the entry and tells every member
     }
-    V value = toValue(record);
-    countHits(1);
-    touch(k, record, now);
+    @SuppressWarnings("unchecked")
+    V value = (V) entry.value();
+    if (statisticsEnabled) {
+      statistics.recordNearHits(1);
+    }
+    if (!expiry.accessKeepsExpiry()) {
+      touch(entry.key(), entry.version(), expiresAt, now);
+    }
     return value;
   }
 
+  private void publish(Object reservation, Data k, CacheRecord record, V value) {
+    if (reservation != null) {
+      nearCache.publish(reservation, k, record, value);
+    }
+  }
+
+  private void release(Object reservation) {
+    if (reservation != null) {
+      nearCache.release(reservation);
+    }
+  }
+
+  /** Drops {@code k} from this member's near cache; called once a change of it is in L2. */
+  private void invalidateNear(Data k) {
+    if (nearCache != null) {
+      nearCache.invalidate(k);
+    }
+  }
+
+  /**
+   * Reads a live entry from L2 (keeping it in the near cache, if there is one) and applies the access
+   * rule of the expiry policy; counts a hit if found. A miss is not counted here, because a
+   * read-through load may still find the value.
+   */
+  private V readAndTouch(K key, Data k) {
+    return readAndTouch(k, nearCache == null ? null : nearCache.reserve(key, k));
+  }
+
+  /** {@link #readAndTouch(Object, Data)} with the near cache reservation already taken, or none. */
+  private V readAndTouch(Data k, Object reservation) {
+    try {
+      CacheRecord record = map.get(k);
+      long now = System.currentTimeMillis();
+      if (record == null) {
+        return null;
+      }
+      if (record.isExpiredAt(now)) {
+        sweeper.schedule(k, record.expiresAt());
+        return null;
+      }
+      V value = toValue(record);
+      countHits(1);
+      publish(reservation, k, record, value);
+      reservation = null;
+      touch(k, record.version(), record.expiresAt(), now);
+      return value;
+    } finally {
+      release(reservation);
+    }
+  }
+
   /** Asks the policy for the expiry after an access and stores it if it changed. */
-  private void touch(Data k, CacheRecord seen, long now) {
+  private void touch(Data k, long seenVersion, long seenExpiresAt, long now) {
     long expiresAt = expiry.afterAccess(now);
-    if (expiresAt == Expiry.UNCHANGED || expiresAt == seen.expiresAt()) {
+    if (expiresAt == Expiry.UNCHANGED || expiresAt == seenExpiresAt) {
       return;
     }
     withLock(k, () -> {
       CacheRecord current = map.get(k);
-      if (current != null && current.version() == seen.version()) {
+      if (current != null && current.version() == seenVersion) {
         storeOrExpire(k, current.withExpiry(expiresAt), System.currentTimeMillis());
       }
       return null;
@@ -312,7 +395,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (existing == null) {
       long expiresAt = expiry.afterCreation(now);
       if (expiresAt > now) {
-        store(k, new CacheRecord(bytes, expiresAt, 1), now);
+        store(k, new CacheRecord(bytes, expiresAt, CacheRecord.firstVersion()), now);
         events.publish(EventType.CREATED, key, value, null);
       }
     } else {
@@ -331,8 +414,13 @@ public final class TierCache<K, V> implements Cache<K, V> {
     Map<K, V> result = new LinkedHashMap<>();
     Map<K, Data> missing = new LinkedHashMap<>();
     for (K key : keys) {
+      V hit = nearCache == null ? null : nearHit(key);
+      if (hit != null) {
+        result.put(key, hit);
+        continue;
+      }
       Data k = keyData(key);
-      V value = readAndTouch(k);
+      V value = readAndTouch(key, k);
       if (value != null) {
         result.put(key, value);
       } else {
@@ -411,6 +499,12 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public boolean containsKey(K key) {
     checkOpen();
     Objects.requireNonNull(key, "key");
+    if (nearCache != null) {
+      NearCache.Entry entry = nearCache.get(key);
+      if (entry != null && entry.expiresAt() > System.currentTimeMillis()) {
+        return true;
+      }
+    }
     CacheRecord record = map.get(keyData(key));
     return record != null && !record.isExpiredAt(System.currentTimeMillis());
   }
@@ -521,7 +615,12 @@ public final class TierCache<K, V> implements Cache<K, V> {
    * called here, the whole put runs on the key's owner as a single entry processor.
    */
   private void putOnOwner(Data k, byte[] bytes, long[] durations) {
-    long outcome = (Long) map.executeOnKey(k, new PutProcessor(bytes, durations[0], durations[1]));
+    long outcome;
+    try {
+      outcome = (Long) map.executeOnKey(k, new PutProcessor(bytes, durations[0], durations[1]));
+    } finally {
+      invalidateNear(k);
+    }
     if (outcome != PutProcessor.NOT_STORED_CREATED) {
       countPuts(1);
     }
@@ -546,7 +645,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (expiresAt <= now) {
       return; // created already expired: not stored, not counted, no event
     }
-    store(k, new CacheRecord(bytes, expiresAt, 1), now);
+    store(k, new CacheRecord(bytes, expiresAt, CacheRecord.firstVersion()), now);
     countPuts(1);
     events.publish(EventType.CREATED, key, value, null);
   }
@@ -676,7 +775,12 @@ public final class TierCache<K, V> implements Cache<K, V> {
     boolean removed;
     if (!isWriteThrough() && !events.hasListeners()) {
       // Nothing here needs to see the removal happen: one remove on the owner.
-      CacheRecord existing = map.remove(k);
+      CacheRecord existing;
+      try {
+        existing = map.remove(k);
+      } finally {
+        invalidateNear(k);
+      }
       removed = existing != null && !existing.isExpiredAt(System.currentTimeMillis());
       if (removed) {
         countRemovals(1);
@@ -697,7 +801,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   /** Removes a live record with its event and statistics; write-behind of the delete is the caller's. */
   private void removeLocked(K key, Data k, CacheRecord existing) {
-    map.delete(k);
+    deleteFromL2(k);
     countRemovals(1);
     if (events.hasListeners()) {
       V old = toValue(existing);
@@ -894,7 +998,13 @@ public final class TierCache<K, V> implements Cache<K, V> {
   @Override
   public void clear() {
     checkOpen();
-    map.clear();
+    try {
+      map.clear();
+    } finally {
+      if (nearCache != null) {
+        nearCache.invalidateAll();
+      }
+    }
   }
 
   // ------------------------------------------------------------------ entry processors
@@ -1005,7 +1115,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
       while (next == null && keys.hasNext()) {
         @SuppressWarnings("unchecked")
         K key = (K) keys.next();
-        V value = readAndTouch(keyData(key));
+        V value = readAndTouch(keyData(key), null); // a walk over everything does not fill L1
         if (value != null) {
           next = new TierCacheEntry<>(key, value);
         }
@@ -1111,6 +1221,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
       }
     }
     sweeper.close();
+    if (nearCache != null) {
+      nearCache.close();
+    }
     events.close();
     if (writeBehind != null) {
       writeBehind.flushAndStop(WRITE_BEHIND_CLOSE_FLUSH_MILLIS);
@@ -1156,6 +1269,11 @@ public final class TierCache<K, V> implements Cache<K, V> {
     return Optional.ofNullable(writeBehind);
   }
 
+  /** This member's near cache (L1) of the cache, unless it is switched off. */
+  public Optional<NearCache> nearCache() {
+    return Optional.ofNullable(nearCache);
+  }
+
   /** The JCache statistics this member has counted for the cache (also its statistics MXBean). */
   public CacheStatistics statistics() {
     return statistics;
@@ -1189,7 +1307,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   }
 
   private void expireLocked(Data k, CacheRecord record) {
-    map.delete(k);
+    deleteFromL2(k);
     if (events.hasListeners(EventType.EXPIRED)) {
       @SuppressWarnings("unchecked")
       K key = (K) serialization.toObject(k);
@@ -1236,7 +1354,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
    */
   private boolean storeOrExpire(Data k, CacheRecord next, long now) {
     if (next.isExpiredAt(now)) {
-      map.delete(k);
+      deleteFromL2(k);
       return false;
     }
     store(k, next, now);
@@ -1244,13 +1362,26 @@ public final class TierCache<K, V> implements Cache<K, V> {
   }
 
   private void store(Data k, CacheRecord record, long now) {
-    if (record.expiresAt() == CacheRecord.ETERNAL) {
-      map.set(k, record);
-    } else {
-      // Hazelcast's own TTL (whole seconds) only backs ours up, e.g. if this member dies before sweeping.
-      long ttl = record.expiresAt() - now + BACKSTOP_TTL_MARGIN_MILLIS;
-      map.set(k, record, ttl, TimeUnit.MILLISECONDS);
-      sweeper.schedule(k, record.expiresAt());
+    try {
+      if (record.expiresAt() == CacheRecord.ETERNAL) {
+        map.set(k, record);
+      } else {
+        // Hazelcast's own TTL (whole seconds) only backs ours up, e.g. if this member dies before sweeping.
+        long ttl = record.expiresAt() - now + BACKSTOP_TTL_MARGIN_MILLIS;
+        map.set(k, record, ttl, TimeUnit.MILLISECONDS);
+        sweeper.schedule(k, record.expiresAt());
+      }
+    } finally {
+      invalidateNear(k);
+    }
+  }
+
+  /** Deletes the entry from L2 and then from this member's near cache. */
+  private void deleteFromL2(Data k) {
+    try {
+      map.delete(k);
+    } finally {
+      invalidateNear(k);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.tiercache;
 
+import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import java.util.Objects;
 import javax.cache.configuration.CompleteConfiguration;
@@ -9,13 +10,15 @@ import javax.cache.configuration.MutableConfiguration;
  * A JCache configuration with Tiercache's extensions; pass it to {@code CacheManager.createCache}
  * wherever a {@link MutableConfiguration} goes. Today's extension is write-behind: with a cache writer
  * and write-through on, {@link #setWriteBehind} makes the writer receive changes later, in batches,
- * instead of inside each call.
+ * instead of inside each call; {@link #setNearCache} sets the near cache (L1) of this cache on every
+ * member that uses it, instead of the configuration file's template.
  */
 public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, V> {
 
   private static final long serialVersionUID = 1L;
 
   private WriteBehindSettings writeBehind;
+  private NearCacheSettings nearCache;
 
   public TierCacheConfiguration() {}
 
@@ -24,6 +27,7 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
     super(configuration);
     if (configuration instanceof TierCacheConfiguration<K, V> tiercache) {
       this.writeBehind = tiercache.writeBehind;
+      this.nearCache = tiercache.nearCache;
     }
   }
 
@@ -41,14 +45,36 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
     return this;
   }
 
+  /** Near cache settings, or {@code null} to take those of the configuration file (on by default). */
+  public NearCacheSettings getNearCache() {
+    return nearCache;
+  }
+
+  /**
+   * Sets the near cache (L1) for this cache; {@link NearCacheSettings#DISABLED} turns it off, {@code null}
+   * leaves it to the configuration file.
+   */
+  public TierCacheConfiguration<K, V> setNearCache(NearCacheSettings nearCache) {
+    this.nearCache = nearCache;
+    return this;
+  }
+
+  /**
+   * Equal to any configuration with the same JCache settings; against another Tiercache configuration
+   * the extensions must match too. A plain {@code MutableConfiguration} compares JCache settings only, so
+   * this keeps equality symmetric, and the hash code is the JCache one.
+   */
   @Override
   public boolean equals(Object other) {
-    WriteBehindSettings theirs = other instanceof TierCacheConfiguration<?, ?> t ? t.writeBehind : null;
-    return super.equals(other) && Objects.equals(writeBehind, theirs);
+    if (!super.equals(other)) {
+      return false;
+    }
+    return !(other instanceof TierCacheConfiguration<?, ?> theirs)
+        || (Objects.equals(writeBehind, theirs.writeBehind) && Objects.equals(nearCache, theirs.nearCache));
   }
 
   @Override
   public int hashCode() {
-    return writeBehind == null ? super.hashCode() : 31 * super.hashCode() + writeBehind.hashCode();
+    return super.hashCode();
   }
 }

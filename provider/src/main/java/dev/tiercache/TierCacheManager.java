@@ -135,6 +135,9 @@ public final class TierCacheManager implements javax.cache.CacheManager {
         && copy.getExpiryPolicyFactory().create() instanceof EternalExpiryPolicy) {
       copy.setExpiryPolicyFactory(settings.expiry().policyFactory());
     }
+    if (copy.getNearCache() == null) {
+      copy.setNearCache(settings.nearCache());
+    }
     if (settings.writeBehind() != null && copy.getWriteBehind() == null) {
       copy.setWriteBehind(settings.writeBehind());
     }

@@ -18,18 +18,18 @@ import javax.cache.Caching;
  * name no other run uses. Each member has its own configuration file (and so its own URI), naming all
  * members in its TCP-IP list.
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
 
   private final List<CacheManager> managers = new ArrayList<>();
 
   private TestCluster() {}
 
-  static TestCluster start(Path dir, int size) throws IOException {
+  public static TestCluster start(Path dir, int size) throws IOException {
     return start(configure(dir, size));
   }
 
   /** Writes one configuration file per member of a new cluster and returns their URIs. */
-  static List<URI> configure(Path dir, int size) throws IOException {
+  public static List<URI> configure(Path dir, int size) throws IOException {
     String name = "tiercache-test-" + UUID.randomUUID();
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -54,7 +54,7 @@ final class TestCluster implements AutoCloseable {
   }
 
   /** Starts a member (and CacheManager) in this JVM for each URI. */
-  static TestCluster start(List<URI> uris) {
+  public static TestCluster start(List<URI> uris) {
     TestCluster cluster = new TestCluster();
     for (URI uri : uris) {
       cluster.managers.add(Caching.getCachingProvider().getCacheManager(uri, null));
@@ -62,11 +62,11 @@ final class TestCluster implements AutoCloseable {
     return cluster;
   }
 
-  CacheManager manager(int index) {
+  public CacheManager manager(int index) {
     return managers.get(index);
   }
 
-  int size() {
+  public int size() {
     return managers.size();
   }
 

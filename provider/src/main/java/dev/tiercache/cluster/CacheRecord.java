@@ -7,7 +7,8 @@ import java.io.IOException;
 
 /**
  * What the L2 map holds for one cache entry: the value in Hazelcast's serialized form, its absolute
- * expiry time, and a version that grows with every change of the entry.
+ * expiry time, and a version that changes with every change of the entry (it starts at a random
+ * number and grows).
  *
  * <p>The value stays serialized in the record so that L2 is store-by-value by construction: every
  * reader deserializes a private copy. Expiry is kept here in milliseconds rather than in Hazelcast's
@@ -47,6 +48,15 @@ public final class CacheRecord implements IdentifiedDataSerializable {
 
   public boolean isExpiredAt(long nowMillis) {
     return expiresAt <= nowMillis;
+  }
+
+  /**
+   * The version of a newly created entry: random, so that an entry removed and created again does not
+   * repeat the versions of its earlier life (the near cache compares versions for equality to find
+   * entries that changed while it was not told).
+   */
+  public static long firstVersion() {
+    return java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE / 2);
   }
 
   /** The same value with another expiry time (an access or update that only moves expiry). */

@@ -63,7 +63,7 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
       }
       return old == null ? NOT_STORED_CREATED : NOT_STORED_UPDATED;
     }
-    CacheRecord next = new CacheRecord(value, expiresAt, old == null ? 1 : old.version() + 1);
+    CacheRecord next = new CacheRecord(value, expiresAt, old == null ? CacheRecord.firstVersion() : old.version() + 1);
     if (expiresAt == CacheRecord.ETERNAL) {
       entry.setValue(next);
     } else {

@@ -16,6 +16,7 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE_RECORDER = 5;
   static final int DEAD_LETTER = 6;
   static final int PENDING_WRITE_REMOVER = 7;
+  static final int VERSION_PROBE = 8;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -39,6 +40,9 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == PENDING_WRITE_REMOVER) {
       return new PendingWrite.Remover();
+    }
+    if (typeId == VERSION_PROBE) {
+      return new VersionProbe();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }

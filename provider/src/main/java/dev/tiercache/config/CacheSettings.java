@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param keyType key type of a cache created at start-up; {@code Object} otherwise
  * @param valueType value type of a cache created at start-up; {@code Object} otherwise
  * @param writeBehind write-behind for caches that have a cache writer, or {@code null} for write-through
+ * @param nearCache the near cache (L1) on each member
  */
 public record CacheSettings(
     int maxEntries,
@@ -23,11 +24,12 @@ public record CacheSettings(
     boolean management,
     Class<?> keyType,
     Class<?> valueType,
-    WriteBehindSettings writeBehind) {
+    WriteBehindSettings writeBehind,
+    NearCacheSettings nearCache) {
 
-  /** The built-in template: bounded, one backup, no expiry, statistics off. */
-  public static final CacheSettings DEFAULTS =
-      new CacheSettings(100_000, 1, ExpirySetting.NONE, false, false, Object.class, Object.class, null);
+  /** The built-in template: bounded, one backup, no expiry, statistics off, near cache on. */
+  public static final CacheSettings DEFAULTS = new CacheSettings(100_000, 1, ExpirySetting.NONE, false, false,
+      Object.class, Object.class, null, NearCacheSettings.DEFAULTS);
 
   public CacheSettings {
     if (maxEntries < 1) {
@@ -39,5 +41,6 @@ public record CacheSettings(
     Objects.requireNonNull(expiry, "expiry");
     Objects.requireNonNull(keyType, "keyType");
     Objects.requireNonNull(valueType, "valueType");
+    Objects.requireNonNull(nearCache, "nearCache");
   }
 }

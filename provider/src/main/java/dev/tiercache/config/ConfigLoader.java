@@ -35,7 +35,9 @@ public final class ConfigLoader {
   private static final Set<String> CLUSTER_KEYS = Set.of("name", "bind-address", "port", "members");
   private static final Set<String> CACHE_KEYS =
       Set.of("max-entries", "backups", "expiry", "statistics", "management", "key-type", "value-type",
-          "write-behind");
+          "write-behind", "near-cache");
+  private static final Set<String> NEAR_CACHE_KEYS =
+      Set.of("enabled", "max-entries", "time-to-live", "repair-interval");
   private static final Set<String> WRITE_BEHIND_KEYS =
       Set.of("delay", "batch-size", "max-backlog", "when-full", "max-retry-delay");
   private static final Set<String> EXPIRY_KEYS = Set.of("after-create", "after-write", "after-access");
@@ -188,6 +190,7 @@ public final class ConfigLoader {
     Class<?> keyType = base.keyType();
     Class<?> valueType = base.valueType();
     WriteBehindSettings writeBehind = base.writeBehind();
+    NearCacheSettings nearCache = base.nearCache();
     if (!(node instanceof ScalarNode s && s.getValue().isEmpty())) {
       for (NodeTuple tuple : mapping(node, path).getValue()) {
         String key = keyOf(tuple);
@@ -202,11 +205,36 @@ public final class ConfigLoader {
           case "management" -> management = bool(value, keyPath);
           case "key-type" -> keyType = type(value, keyPath);
           case "write-behind" -> writeBehind = readWriteBehind(value, keyPath);
+          case "near-cache" -> nearCache = readNearCache(value, keyPath, nearCache);
           default -> valueType = type(value, keyPath);
         }
       }
     }
-    return new CacheSettings(maxEntries, backups, expiry, statistics, management, keyType, valueType, writeBehind);
+    return new CacheSettings(maxEntries, backups, expiry, statistics, management, keyType, valueType, writeBehind,
+        nearCache);
+  }
+
+  private NearCacheSettings readNearCache(Node node, String path, NearCacheSettings base) {
+    NearCacheSettings settings = base;
+    for (NodeTuple tuple : mapping(node, path).getValue()) {
+      String key = keyOf(tuple);
+      String keyPath = path + "." + key;
+      checkKnown(tuple, keyPath, key, NEAR_CACHE_KEYS);
+      Node value = tuple.getValueNode();
+      settings = switch (key) {
+        case "enabled" -> settings.withEnabled(bool(value, keyPath));
+        case "max-entries" -> settings.withMaxEntries(integer(value, keyPath, 1, Integer.MAX_VALUE));
+        case "time-to-live" -> settings.withTimeToLiveMillis(durationOrZero(value, keyPath));
+        default -> {
+          long millis = duration(value, keyPath);
+          if (millis < 20) {
+            throw error(value, keyPath, "must be at least 20ms, was " + millis + "ms");
+          }
+          yield settings.withRepairIntervalMillis(millis);
+        }
+      };
+    }
+    return settings;
   }
 
   private WriteBehindSettings readWriteBehind(Node node, String path) {

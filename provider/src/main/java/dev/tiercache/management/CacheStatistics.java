@@ -12,6 +12,7 @@ import javax.cache.management.CacheStatisticsMXBean;
  */
 public final class CacheStatistics implements CacheStatisticsMXBean {
 
+  private final LongAdder nearHits = new LongAdder();
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder puts = new LongAdder();
@@ -22,6 +23,12 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
   private final LongAdder putNanos = new LongAdder();
   private final LongAdder removeNanos = new LongAdder();
 
+  /** Hits served by this member's near cache (L1). */
+  public void recordNearHits(long count) {
+    nearHits.add(count);
+  }
+
+  /** Hits served by the shared map (L2). */
   public void recordHits(long count) {
     hits.add(count);
   }
@@ -61,7 +68,7 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
 
   @Override
   public void clear() {
-    for (LongAdder adder : new LongAdder[] {hits, misses, puts, removals, evictions, loads, getNanos, putNanos,
+    for (LongAdder adder : new LongAdder[] {nearHits, hits, misses, puts, removals, evictions, loads, getNanos, putNanos,
         removeNanos}) {
       adder.reset();
     }
@@ -69,6 +76,16 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
 
   @Override
   public long getCacheHits() {
+    return nearHits.sum() + hits.sum();
+  }
+
+  /** Hits served by this member's near cache (a Tiercache extension). */
+  public long getL1Hits() {
+    return nearHits.sum();
+  }
+
+  /** Hits served by the shared map, L2 (a Tiercache extension). */
+  public long getL2Hits() {
     return hits.sum();
   }
 
@@ -91,7 +108,7 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
 
   @Override
   public long getCacheGets() {
-    return hits.sum() + misses.sum();
+    return getCacheHits() + misses.sum();
   }
 
   @Override
