@@ -20,6 +20,7 @@ import dev.tiercache.nearcache.NearCache;
 import dev.tiercache.management.CacheConfigurationBean;
 import dev.tiercache.management.CacheStatistics;
 import dev.tiercache.management.MBeans;
+import dev.tiercache.management.TierStatistics;
 import dev.tiercache.processor.EntryProcessorEntry;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -146,7 +147,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         : new NearCache(name, map, serialization, nearCacheSettings);
     this.statisticsEnabled = configuration.isStatisticsEnabled();
     if (configuration.isStatisticsEnabled()) {
-      MBeans.register(statistics, objectName(MBeans.Kind.STATISTICS));
+      registerStatistics();
     }
     if (configuration.isManagementEnabled()) {
       MBeans.register(new CacheConfigurationBean(configuration), objectName(MBeans.Kind.CONFIGURATION));
@@ -1232,7 +1233,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     closeQuietly(loader);
     closeQuietly(writer);
     closeQuietly(expiry.policy());
-    MBeans.unregister(objectName(MBeans.Kind.STATISTICS));
+    unregisterStatistics();
     MBeans.unregister(objectName(MBeans.Kind.CONFIGURATION));
   }
 
@@ -1246,11 +1247,26 @@ public final class TierCache<K, V> implements Cache<K, V> {
       configuration.setStatisticsEnabled(enabled);
       statisticsEnabled = enabled;
       if (enabled) {
-        MBeans.register(statistics, objectName(MBeans.Kind.STATISTICS));
+        registerStatistics();
       } else {
-        MBeans.unregister(objectName(MBeans.Kind.STATISTICS));
+        unregisterStatistics();
       }
     }
+  }
+
+  /** The JCache statistics MXBean and, beside it, Tiercache's tier statistics. */
+  private void registerStatistics() {
+    MBeans.register(statistics, objectName(MBeans.Kind.STATISTICS));
+    MBeans.register(new TierStatistics(statistics,
+        () -> nearCache == null ? 0 : nearCache.size(),
+        () -> nearCache == null ? 0 : nearCache.invalidations(),
+        () -> nearCache == null ? 0 : nearCache.repaired()),
+        MBeans.tierStatisticsName(manager.getURI().toString(), name));
+  }
+
+  private void unregisterStatistics() {
+    MBeans.unregister(objectName(MBeans.Kind.STATISTICS));
+    MBeans.unregister(MBeans.tierStatisticsName(manager.getURI().toString(), name));
   }
 
   void setManagementEnabled(boolean enabled) {

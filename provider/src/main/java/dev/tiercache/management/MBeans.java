@@ -40,8 +40,17 @@ public final class MBeans {
 
   /** The name of a cache's write-behind MXBean (a Tiercache extension, so not under javax.cache). */
   public static ObjectName writeBehindName(String managerUri, String cacheName) {
+    return extensionName("WriteBehind", managerUri, cacheName);
+  }
+
+  /** The name of a cache's tier statistics MXBean (a Tiercache extension, so not under javax.cache). */
+  public static ObjectName tierStatisticsName(String managerUri, String cacheName) {
+    return extensionName("CacheTierStatistics", managerUri, cacheName);
+  }
+
+  private static ObjectName extensionName(String type, String managerUri, String cacheName) {
     try {
-      return new ObjectName("dev.tiercache:type=WriteBehind,CacheManager=" + quote(managerUri)
+      return new ObjectName("dev.tiercache:type=" + type + ",CacheManager=" + quote(managerUri)
           + ",Cache=" + quote(cacheName));
     } catch (MalformedObjectNameException e) {
       throw new CacheException("Cannot build MXBean name for cache " + cacheName, e);
