@@ -19,14 +19,21 @@ import javax.cache.spi.CachingProvider;
  *
  * <p>One {@link TierCacheManager} per (URI, class loader), kept until it is closed; managers are held
  * per class loader in a weak map so that an unloaded web application's loader is not kept alive. The
- * default URI ({@value #DEFAULT_URI}) gives a standalone embedded member on 127.0.0.1 that joins no one;
- * any other URI names a {@code tiercache.yaml} ({@code classpath:} or {@code file:}) that may define a
+ * default URI ({@value #DEFAULT_URI}) gives a standalone embedded member on 127.0.0.1 that joins no one,
+ * unless the system property {@value #CONFIG_PROPERTY} names a {@code tiercache.yaml} for it; any other
+ * URI names a {@code tiercache.yaml} ({@code classpath:} or {@code file:}) that may define a
  * cluster. A bad file fails here, before any member starts.
  */
 public final class TierCachingProvider implements CachingProvider {
 
   /** The URI of the default CacheManager: a standalone member with the built-in defaults. */
   public static final String DEFAULT_URI = "tiercache:default";
+
+  /**
+   * System property: the {@code tiercache.yaml} ({@code classpath:} or {@code file:} URI) the default
+   * CacheManager uses instead of the built-in standalone defaults. Spring Boot reads the same name.
+   */
+  public static final String CONFIG_PROPERTY = "tiercache.config";
 
   private static final AtomicInteger LOADER_IDS = new AtomicInteger();
   private static final Map<ClassLoader, String> LOADER_SCOPES = new WeakHashMap<>();
@@ -43,13 +50,18 @@ public final class TierCachingProvider implements CachingProvider {
       TierCacheManager manager = byUri.get(managerUri);
       if (manager == null || manager.isClosed()) {
         TiercacheConfig config = managerUri.equals(getDefaultURI())
-            ? TiercacheConfig.builtIn()
+            ? defaultConfig(loader)
             : ConfigLoader.load(managerUri, loader);
         manager = new TierCacheManager(this, managerUri, loader, props, config, scopeOf(loader));
         byUri.put(managerUri, manager);
       }
       return manager;
     }
+  }
+
+  private static TiercacheConfig defaultConfig(ClassLoader loader) {
+    String file = System.getProperty(CONFIG_PROPERTY);
+    return file == null || file.isBlank() ? TiercacheConfig.builtIn() : ConfigLoader.load(URI.create(file.trim()), loader);
   }
 
   /**

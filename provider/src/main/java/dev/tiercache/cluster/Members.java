@@ -27,20 +27,21 @@ import java.util.concurrent.TimeUnit;
  * The embedded Hazelcast members of this JVM, shared by every CacheManager of the same configuration.
  *
  * <p>Starting a member per CacheManager would make applications (and the TCK, which creates hundreds
- * of managers) slow, so managers lease a member and give it back on close. When the last lease of a
- * <em>standalone</em> member ends, its caches are destroyed at once (nobody else can reach a standalone
- * member's data, so this is what a restart would do) and the member itself stops only after
- * {@link #IDLE_SHUTDOWN_MILLIS} without a new lease: a provider closed and reopened straight away, as
- * the TCK does dozens of times, reuses it in milliseconds instead of starting a member in seconds, and
- * an application that closes its provider can still exit shortly after. A <em>clustered</em> member
- * leaves the cluster gracefully when its last lease ends, because its data lives on in the others.
+ * of managers) slow, so managers lease a member and give it back on close. A member stops only after
+ * {@link #IDLE_SHUTDOWN_MILLIS} without a lease: a provider closed and reopened straight away, as the
+ * TCK does dozens of times, reuses it in milliseconds instead of starting (and, in a cluster, joining
+ * and rebalancing) a member in seconds, and an application that closes its provider can still exit
+ * shortly after. When the last lease of a <em>standalone</em> member ends, its caches are destroyed at
+ * once (nobody else can reach a standalone member's data, so this is what a restart would do); a
+ * <em>clustered</em> member keeps them, because they live on in the others, and leaves the cluster
+ * gracefully when it stops.
  */
 public final class Members {
 
   /** Prefix of every distributed object Tiercache creates; other objects are left alone. */
   public static final String MAP_PREFIX = "tc:";
 
-  /** How long an unleased standalone member waits for a new lease before it stops. */
+  /** How long an unleased member waits for a new lease before it stops. */
   public static final long IDLE_SHUTDOWN_MILLIS = 2_000;
 
   private static final Map<String, Shared> SHARED = new HashMap<>();
@@ -132,17 +133,18 @@ public final class Members {
       if (--shared.leases > 0) {
         return;
       }
-      if (shared.standalone && shared.instance.getLifecycleService().isRunning()) {
+      if (!shared.instance.getLifecycleService().isRunning()) {
+        SHARED.remove(shared.key);
+        return;
+      }
+      if (shared.standalone) {
         for (DistributedObject object : shared.instance.getDistributedObjects()) {
           if (object.getName().startsWith(MAP_PREFIX)) {
             object.destroy();
           }
         }
-        IDLE_TIMER.schedule(() -> stopIfIdle(shared), IDLE_SHUTDOWN_MILLIS, TimeUnit.MILLISECONDS);
-        return;
       }
-      SHARED.remove(shared.key);
-      shared.instance.shutdown();
+      IDLE_TIMER.schedule(() -> stopIfIdle(shared), IDLE_SHUTDOWN_MILLIS, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -152,8 +154,12 @@ public final class Members {
         return;
       }
       SHARED.remove(shared.key);
-      // A standalone member has no data left and no peers: no need for a graceful hand-over.
-      shared.instance.getLifecycleService().terminate();
+      if (shared.standalone) {
+        // A standalone member has no data left and no peers: no need for a graceful hand-over.
+        shared.instance.getLifecycleService().terminate();
+      } else {
+        shared.instance.shutdown(); // hands its partitions over to the others
+      }
     }
   }
 
