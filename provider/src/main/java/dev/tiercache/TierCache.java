@@ -180,6 +180,26 @@ public final class TierCache<K, V> implements Cache<K, V> {
   }
 
   /**
+   * The value if the cache holds it (near cache first), counted as a hit; {@code null} otherwise, which
+   * is not counted as a miss and never loads. For callers that take the miss path themselves under the
+   * key's lock, such as Spring's {@code Cache.get(key, valueLoader)}: a hit then costs no lock, and a
+   * miss is counted once, by that path.
+   */
+  public V getIfPresent(K key) {
+    checkOpen();
+    Objects.requireNonNull(key, "key");
+    long start = startTimer();
+    V value = nearCache == null ? null : nearHit(key);
+    if (value == null) {
+      value = readAndTouch(key, keyData(key));
+    }
+    if (value != null) {
+      recordTime(start, true, false, false);
+    }
+    return value;
+  }
+
+  /**
    * {@link #get} without blocking the caller: the L2 read is Hazelcast's asynchronous get, and the value
    * is deserialized when it arrives. Where the read has more to do than a plain read (a read-through
    * load on a miss, or an expiry policy that moves expiry on access), that part runs on the common pool.

@@ -47,6 +47,10 @@ public final class TiercacheCache extends AbstractValueAdaptingCache {
   @Override
   @SuppressWarnings("unchecked")
   public <T> T get(Object key, Callable<T> valueLoader) {
+    Object cached = cache.getIfPresent(key); // a near cache hit takes no lock
+    if (cached != null) {
+      return (T) fromStoreValue(cached);
+    }
     try {
       return (T) cache.invoke(key, (entry, arguments) -> {
         if (entry.exists()) {

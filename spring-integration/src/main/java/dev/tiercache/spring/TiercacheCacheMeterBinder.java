@@ -55,12 +55,16 @@ final class TiercacheCacheMeterBinder extends CacheMeterBinder<TierCache<Object,
   }
 
   /**
-   * {@code cache.tier.gets} by tier: where the values this instance asked for came from. Today every
-   * hit is an L2 hit; {@code l1} joins when the near cache does.
+   * {@code cache.tier.gets} by tier: where the values this instance asked for came from: this
+   * instance's near cache ({@code l1}), the distributed map ({@code l2}), or a loader ({@code load}).
    */
   @Override
   protected void bindImplementationSpecificMetrics(MeterRegistry registry) {
-    FunctionCounter.builder("cache.tier.gets", cache, c -> statistics().getCacheHits())
+    FunctionCounter.builder("cache.tier.gets", cache, c -> statistics().getL1Hits())
+        .tags(getTagsWithCacheName()).tag("tier", "l1")
+        .description("Gets answered from this instance's near cache (L1)")
+        .register(registry);
+    FunctionCounter.builder("cache.tier.gets", cache, c -> statistics().getL2Hits())
         .tags(getTagsWithCacheName()).tag("tier", "l2")
         .description("Gets answered from the distributed cache (L2)")
         .register(registry);
