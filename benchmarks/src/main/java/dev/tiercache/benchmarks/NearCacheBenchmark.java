@@ -11,7 +11,11 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.tiercache.TierCacheConfiguration;
 import dev.tiercache.config.NearCacheSettings;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -126,8 +130,10 @@ public class NearCacheBenchmark {
         new MutableConfiguration<Integer, Pojo>().setTypes(Integer.class, Pojo.class));
 
     String cluster = "near-bench-" + UUID.randomUUID();
-    hazelcastA = Hazelcast.newHazelcastInstance(hazelcastConfig(cluster));
-    hazelcastB = Hazelcast.newHazelcastInstance(hazelcastConfig(cluster));
+    int portA = freePort();
+    int portB = freePort();
+    hazelcastA = Hazelcast.newHazelcastInstance(hazelcastConfig(cluster, portA, portB));
+    hazelcastB = Hazelcast.newHazelcastInstance(hazelcastConfig(cluster, portB, portA));
     nearObjectString = hazelcastA.getMap("near-object-string");
     nearObjectPojo = hazelcastA.getMap("near-object-pojo");
     nearBinaryString = hazelcastA.getMap("near-binary-string");
@@ -184,17 +190,25 @@ public class NearCacheBenchmark {
     return "value-" + i + "-" + "x".repeat(90);
   }
 
-  private static Config hazelcastConfig(String cluster) {
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Config hazelcastConfig(String cluster, int port, int otherPort) {
     Config config = new Config();
     config.setClusterName(cluster);
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.getJetConfig().setEnabled(false);
-    config.getNetworkConfig().setPort(5901).setPortAutoIncrement(true);
+    config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
-    join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:5901-5910");
+    join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:" + port).addMember("127.0.0.1:" + otherPort);
     config.addMapConfig(nearCached("near-object-*", InMemoryFormat.OBJECT));
     config.addMapConfig(nearCached("near-binary-*", InMemoryFormat.BINARY));
     return config;

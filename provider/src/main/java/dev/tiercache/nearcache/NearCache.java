@@ -27,11 +27,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -55,7 +57,8 @@ import java.util.logging.Logger;
  *       owners, which answer with the versions they hold (one read-only operation per partition), and
  *       drops every entry whose version differs or whose key is gone. Versions are never reused for
  *       a key (a new entry starts at a random version), so there is no tolerance: one missed change
- *       is found at the next repair. If the check itself fails, the entries it covered are dropped.
+ *       is found at the next repair. If the check fails or does not answer within the interval, the
+ *       entries it covered are dropped.
  * </ol>
  * So after changes stop, every L1 agrees with L2 within one repair interval, however many
  * messages were lost.
@@ -77,6 +80,7 @@ public final class NearCache {
   private final SerializationService serialization;
   private final Cache<Object, Object> entries;
   private final UUID listener;
+  private final long repairIntervalMillis;
   private final ScheduledFuture<?> repair;
   private final LongAdder invalidations = new LongAdder();
   private final LongAdder repaired = new LongAdder();
@@ -94,6 +98,7 @@ public final class NearCache {
     }
     this.entries = builder.build();
     this.listener = map.addEntryListener(new Invalidations(), false);
+    this.repairIntervalMillis = settings.repairIntervalMillis();
     long period = Math.max(10, settings.repairIntervalMillis() / 2);
     this.repair = REPAIRS.scheduleWithFixedDelay(this::repairQuietly, period, period, TimeUnit.MILLISECONDS);
   }
@@ -218,8 +223,13 @@ public final class NearCache {
     }
     Map<Object, Long> versions;
     try {
-      versions = map.executeOnKeys(keys, new VersionProbe());
-    } catch (RuntimeException e) {
+      // Bounded by the repair interval: an owner that does not answer in time cannot vouch for its keys.
+      versions = map.submitToKeys(keys, new VersionProbe()).toCompletableFuture()
+          .get(repairIntervalMillis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      versions = Map.of();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
       if (!closed) {
         LOG.log(Level.FINE, "Near cache repair of " + cacheName + " failed; dropping the entries it covered", e);
       }
