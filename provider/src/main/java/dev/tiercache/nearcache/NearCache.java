@@ -27,7 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -72,6 +75,16 @@ public final class NearCache {
   /** One daemon thread runs the repairs of every near cache in this JVM. */
   private static final ScheduledExecutorService REPAIRS = repairThread();
 
+  /** Runs the repair's bulk reads, which cannot be bounded in time otherwise (see {@link #currentVersions}). */
+  private static final ExecutorService REPAIR_READS = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "tiercache-near-cache-repair-read");
+    thread.setDaemon(true);
+    return thread;
+  });
+
+  /** Average serialized value size up to which the repair reads whole records rather than versions. */
+  private static final long SMALL_VALUE_BYTES = 512;
+
   /** Test hook: the share of cluster invalidation messages to drop, to prove the repair. */
   private static volatile double dropShare;
 
@@ -85,6 +98,7 @@ public final class NearCache {
   private final LongAdder invalidations = new LongAdder();
   private final LongAdder repaired = new LongAdder();
   private final LongAdder dropped = new LongAdder();
+  private volatile CompletableFuture<Map<Object, Long>> bulkRead;
   private volatile boolean closed;
 
   public NearCache(String cacheName, IMap<Object, CacheRecord> map, SerializationService serialization,
@@ -201,6 +215,7 @@ public final class NearCache {
     Set<Object> keys = new HashSet<>();
     long now = System.currentTimeMillis();
     List<Object> expired = new ArrayList<>();
+    long[] valueBytes = {0};
     entries.asMap().forEach((key, value) -> {
       if (value instanceof Entry entry) {
         if (entry.expiresAt <= now) {
@@ -208,6 +223,7 @@ public final class NearCache {
         } else {
           held.put(key, entry);
           keys.add(entry.key);
+          valueBytes[0] += entry.size;
         }
       }
     });
@@ -224,7 +240,7 @@ public final class NearCache {
     Map<Object, Long> versions;
     try {
       // Bounded by the repair interval: an owner that does not answer in time cannot vouch for its keys.
-      versions = map.submitToKeys(keys, new VersionProbe()).toCompletableFuture()
+      versions = currentVersions(keys, valueBytes[0] / keys.size() <= SMALL_VALUE_BYTES)
           .get(repairIntervalMillis, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -243,6 +259,29 @@ public final class NearCache {
       }
     }
     return dropped;
+  }
+
+  /**
+   * The versions L2 holds for {@code keys}. Small values are read whole with {@code getAll}, which costs
+   * a third of the CPU of an entry processor per key (it needs no deserialization on the owner); large
+   * values are not worth shipping, so a read-only entry processor answers with the versions alone. A
+   * {@code getAll} cannot be bounded in time, so it runs on its own thread, one at a time per cache.
+   */
+  private CompletableFuture<Map<Object, Long>> currentVersions(Set<Object> keys, boolean smallValues) {
+    if (!smallValues) {
+      return map.submitToKeys(keys, new VersionProbe()).toCompletableFuture();
+    }
+    CompletableFuture<Map<Object, Long>> previous = bulkRead;
+    if (previous != null && !previous.isDone()) {
+      return CompletableFuture.failedFuture(new TimeoutException("the previous repair read has not returned"));
+    }
+    CompletableFuture<Map<Object, Long>> read = CompletableFuture.supplyAsync(() -> {
+      Map<Object, Long> versions = new HashMap<>();
+      map.getAll(keys).forEach((key, record) -> versions.put(key, record.version()));
+      return versions;
+    }, REPAIR_READS);
+    bulkRead = read;
+    return read;
   }
 
   private void repairQuietly() {
@@ -307,6 +346,7 @@ public final class NearCache {
     private final Data key;
     private final long version;
     private final long expiresAt;
+    private final int size;
     private final int mode;
     private final Object held;
     private final byte[] serialized;
@@ -316,6 +356,7 @@ public final class NearCache {
       this.key = key;
       this.version = record.version();
       this.expiresAt = record.expiresAt();
+      this.size = record.value().length;
       this.mode = mode;
       this.held = held;
       this.serialized = serialized;

@@ -168,6 +168,57 @@ class NearCacheTest {
   }
 
   @Test
+  void theRepairFindsEveryEntryWhoseInvalidationWasLost() throws Exception {
+    TierCache<Integer, String> cache = create(new TierCacheConfiguration<Integer, String>()
+        .setNearCache(NearCacheSettings.DEFAULTS.withRepairIntervalMillis(3_600_000)) // only when asked
+        .setTypes(Integer.class, String.class));
+    int entries = 10_000;
+    for (int i = 0; i < entries; i++) {
+      cache.put(i, "v" + i);
+    }
+    NearCache nearCache = cache.nearCache().orElseThrow();
+    awaitInvalidations(cache, entries);
+    for (int i = 0; i < entries; i++) {
+      cache.get(i);
+    }
+    assertEquals(entries, nearCache.snapshot().size());
+    assertEquals(0, nearCache.repairNow(), "nothing is stale yet");
+
+    // Change 100 entries in L2 while every invalidation message is lost (written straight to the map,
+    // so that this member's own read-your-writes rule does not drop them either).
+    @SuppressWarnings("unchecked")
+    com.hazelcast.map.IMap<Object, dev.tiercache.cluster.CacheRecord> map = cache.unwrap(com.hazelcast.map.IMap.class);
+    com.hazelcast.internal.serialization.SerializationService serialization =
+        ((com.hazelcast.spi.impl.SerializationServiceSupport) cache.unwrap(com.hazelcast.core.HazelcastInstance.class))
+            .getSerializationService();
+    NearCache.dropInvalidations(1.0);
+    try {
+      for (int i = 0; i < 100; i++) {
+        com.hazelcast.internal.serialization.Data key = serialization.toData(i * 100);
+        dev.tiercache.cluster.CacheRecord old = map.get(key);
+        map.set(key, new dev.tiercache.cluster.CacheRecord(serialization.toData("changed").toByteArray(),
+            old.expiresAt(), old.version() + 1));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (nearCache.droppedInvalidations() < 100 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(100, nearCache.droppedInvalidations());
+    } finally {
+      NearCache.dropInvalidations(0);
+    }
+    assertEquals("v0", cache.get(0), "stale: its invalidation was lost");
+
+    long start = System.nanoTime();
+    int dropped = nearCache.repairNow();
+    long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+    System.out.printf("near cache repair: checked %,d entries in %,d us, dropped %d stale%n", entries, micros, dropped);
+    assertEquals(100, dropped, "exactly the entries whose change was not announced");
+    assertEquals("changed", cache.get(0));
+    assertEquals("v1", cache.get(1));
+  }
+
+  @Test
   void theConfigurationFileSetsTheNearCache() {
     TiercacheConfig config = ConfigLoader.parse("test", new StringReader(String.join("\n",
         "tiercache:",
