@@ -144,7 +144,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     NearCacheSettings nearCacheSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
         ? tiercache.getNearCache() : null;
     this.nearCache = nearCacheSettings == null || !nearCacheSettings.enabled() ? null
-        : new NearCache(name, map, serialization, nearCacheSettings);
+        : new NearCache(name, map, hazelcast.getPartitionService(), serialization, nearCacheSettings);
     this.statisticsEnabled = configuration.isStatisticsEnabled();
     if (configuration.isStatisticsEnabled()) {
       registerStatistics();

@@ -13,6 +13,7 @@ import com.hazelcast.query.Predicates;
 import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.DeadLetter;
 import dev.tiercache.cluster.PendingWrite;
+import dev.tiercache.cluster.PerPartition;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.management.WriteBehindMXBean;
 import java.sql.SQLException;
@@ -24,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -93,7 +93,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private volatile long nextDueAt;
   private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
   /** Removals of what the flush under way has written, awaited when it ends. */
-  private final List<CompletableFuture<?>> removals = new ArrayList<>();
+  /** Keys whose changes the current flush has handed to the writer successfully. */
+  private final Set<Object> writtenThisFlush = new HashSet<>();
   /** Owner-clock reading taken just before the changes being written were read; see {@link PendingWrite}. */
   private long readAt;
   private volatile boolean closed;
@@ -299,31 +300,31 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     return true;
   }
 
-  /**
-   * Removes the written changes from the pending map, each only if its key did not change after the
-   * flusher read it: one operation per partition for the batch, not one per key, not waited for until
-   * the flush ends.
-   */
+  /** Notes the changes the writer took, for {@link #removeWritten()} when the flush ends. */
   private void completed(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
-    Set<Object> done = new HashSet<>();
+    int before = writtenThisFlush.size();
     for (Object key : changes.keySet()) {
       if (!failed.contains(key)) {
-        done.add(key);
+        writtenThisFlush.add(key);
       }
     }
-    if (!done.isEmpty()) {
-      // Sent now and awaited when the flush ends: the next batch goes to the writer meanwhile.
-      removals.add(pending.submitToKeys(done, PendingWrite.removeWrittenBefore(readAt)).toCompletableFuture());
-      (delete ? deleted : written).add(done.size());
-    }
+    (delete ? deleted : written).add(writtenThisFlush.size() - before);
   }
 
-  /** Waits for the removals of everything the flush wrote. */
+  /**
+   * Removes what the flush wrote from the pending map, each change only if its key did not change
+   * after the flusher read it: one call per partition for the whole flush (see {@link PerPartition}).
+   * If the member dies before, the next owner writes those changes again (upserts make that harmless).
+   */
   private void removeWritten() {
+    if (writtenThisFlush.isEmpty()) {
+      return;
+    }
     try {
-      CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new)).join();
+      PerPartition.submitToKeys(pending, hazelcast.getPartitionService(), writtenThisFlush,
+          PendingWrite.removeWrittenBefore(readAt)).join();
     } finally {
-      removals.clear();
+      writtenThisFlush.clear();
     }
   }
 

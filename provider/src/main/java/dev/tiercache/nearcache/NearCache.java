@@ -17,7 +17,9 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.map.listener.MapClearedListener;
 import com.hazelcast.map.listener.MapEvictedListener;
+import com.hazelcast.partition.PartitionService;
 import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.PerPartition;
 import dev.tiercache.cluster.VersionProbe;
 import dev.tiercache.config.NearCacheSettings;
 import java.util.ArrayList;
@@ -90,6 +92,7 @@ public final class NearCache {
 
   private final String cacheName;
   private final IMap<Object, CacheRecord> map;
+  private final PartitionService partitions;
   private final SerializationService serialization;
   private final Cache<Object, Object> entries;
   private final UUID listener;
@@ -101,10 +104,11 @@ public final class NearCache {
   private volatile CompletableFuture<Map<Object, Long>> bulkRead;
   private volatile boolean closed;
 
-  public NearCache(String cacheName, IMap<Object, CacheRecord> map, SerializationService serialization,
-      NearCacheSettings settings) {
+  public NearCache(String cacheName, IMap<Object, CacheRecord> map, PartitionService partitions,
+      SerializationService serialization, NearCacheSettings settings) {
     this.cacheName = cacheName;
     this.map = map;
+    this.partitions = partitions;
     this.serialization = serialization;
     Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(settings.maxEntries());
     if (settings.timeToLiveMillis() > 0) {
@@ -269,7 +273,7 @@ public final class NearCache {
    */
   private CompletableFuture<Map<Object, Long>> currentVersions(Set<Object> keys, boolean smallValues) {
     if (!smallValues) {
-      return map.submitToKeys(keys, new VersionProbe()).toCompletableFuture();
+      return PerPartition.submitToKeys(map, partitions, keys, new VersionProbe());
     }
     CompletableFuture<Map<Object, Long>> previous = bulkRead;
     if (previous != null && !previous.isDone()) {
