@@ -13,6 +13,7 @@ import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.integration.WriteBehind;
 import dev.tiercache.cluster.PutProcessor;
+import dev.tiercache.cluster.WriteBehindPutProcessor;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
 import dev.tiercache.expiry.ExpirySweeper;
@@ -605,6 +606,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
     long[] durations = expiry.constantDurations();
     if (durations != null && !isWriteThrough() && !events.hasListeners()) {
       putOnOwner(k, bytes, durations);
+    } else if (writeBehind != null && isWriteThrough() && !events.hasListeners() && neverExpires(durations)) {
+      putBehindOnOwner(k, bytes);
     } else {
       withLock(k, () -> {
         putLocked(key, k, value, bytes, liveRecord(k, System.currentTimeMillis()));
@@ -648,6 +651,27 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (outcome > 0 && outcome != CacheRecord.ETERNAL) {
       sweeper.schedule(k, outcome);
     }
+  }
+
+  /**
+   * A write-behind put in one operation on the owner: the record and, queued right behind it, the pending
+   * change (see {@link WriteBehindPutProcessor}). Only for entries that never expire, so that the record
+   * outlives any member failure that could take the pending change with it.
+   */
+  private void putBehindOnOwner(Data k, byte[] bytes) {
+    writeBehind.awaitRoom();
+    try {
+      map.executeOnKey(k, new WriteBehindPutProcessor(bytes, writeBehind.pendingMapName()));
+    } finally {
+      invalidateNear(k);
+    }
+    countPuts(1);
+  }
+
+  /** Whether constant durations (see {@link Expiry#constantDurations()}) make every entry eternal. */
+  private static boolean neverExpires(long[] durations) {
+    return durations != null && durations[0] == PutProcessor.ETERNAL
+        && (durations[1] == PutProcessor.ETERNAL || durations[1] == PutProcessor.UNCHANGED);
   }
 
   /** Write-through, then create or update the record, with events and statistics. Caller holds the lock. */

@@ -9,14 +9,14 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** The machine's PostgreSQL (127.0.0.1:5432, database test), for tests that need a real system of record. */
-final class Postgres {
+public final class Postgres {
 
-  static final String URL = System.getProperty("tiercache.test.jdbc-url",
+  public static final String URL = System.getProperty("tiercache.test.jdbc-url",
       "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
   private Postgres() {}
 
-  static void execute(String... statements) throws SQLException {
+  public static void execute(String... statements) throws SQLException {
     try (Connection c = DriverManager.getConnection(URL); Statement s = c.createStatement()) {
       for (String sql : statements) {
         s.execute(sql);
@@ -25,11 +25,11 @@ final class Postgres {
   }
 
   /** A fresh table {@code (k text primary key, v text)}. */
-  static void recreate(String table) throws SQLException {
+  public static void recreate(String table) throws SQLException {
     execute("DROP TABLE IF EXISTS " + table, "CREATE TABLE " + table + " (k text PRIMARY KEY, v text NOT NULL)");
   }
 
-  static Map<String, String> rows(String table) throws SQLException {
+  public static Map<String, String> rows(String table) throws SQLException {
     Map<String, String> rows = new HashMap<>();
     try (Connection c = DriverManager.getConnection(URL); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT k, v FROM " + table)) {

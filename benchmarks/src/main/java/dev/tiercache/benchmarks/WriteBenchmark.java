@@ -1,6 +1,7 @@
 package dev.tiercache.benchmarks;
 
 import dev.tiercache.TierCacheConfiguration;
+import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.integration.JdbcCacheStore;
 import java.net.InetAddress;
@@ -25,6 +26,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
@@ -35,8 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Writes to PostgreSQL through Tiercache, on a two-member cluster in one JVM (one backup, so every
- * acknowledged change is on two members): how many puts per second each write mode acknowledges.
- * The drain rate of a write-behind backlog is {@link DrainBenchmark}.
+ * acknowledged change is on two members): how many puts per second each write mode acknowledges,
+ * with the near cache off (the write paths alone) and on (the default: every change is also announced to
+ * both members' near caches). The drain rate of a write-behind backlog is {@link DrainBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -50,6 +53,9 @@ public class WriteBenchmark {
       "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
   private static final int KEYS = 10_000;
 
+  @Param({"false", "true"})
+  public boolean nearCache;
+
   private CachingProvider provider;
   private Cache<String, String> writeThrough;
   private Cache<String, String> writeBehind;
@@ -62,11 +68,12 @@ public class WriteBenchmark {
     List<URI> members = twoMemberCluster();
     CacheManager first = provider.getCacheManager(members.get(0), null);
     CacheManager second = provider.getCacheManager(members.get(1), null);
-    writeThrough = first.createCache("write-through", configuration("bench_write_through", null));
-    second.createCache("write-through", configuration("bench_write_through", null));
+    NearCacheSettings near = nearCache ? NearCacheSettings.DEFAULTS : NearCacheSettings.DISABLED;
+    writeThrough = first.createCache("write-through", configuration("bench_write_through", null).setNearCache(near));
+    second.createCache("write-through", configuration("bench_write_through", null).setNearCache(near));
     WriteBehindSettings behind = WriteBehindSettings.DEFAULTS.withDelayMillis(1_000).withBatchSize(1_000);
-    writeBehind = first.createCache("write-behind", configuration("bench_write_behind", behind));
-    second.createCache("write-behind", configuration("bench_write_behind", behind));
+    writeBehind = first.createCache("write-behind", configuration("bench_write_behind", behind).setNearCache(near));
+    second.createCache("write-behind", configuration("bench_write_behind", behind).setNearCache(near));
   }
 
   @TearDown(Level.Trial)

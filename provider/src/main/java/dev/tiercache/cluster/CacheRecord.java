@@ -23,14 +23,25 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   private byte[] value;
   private long expiresAt;
   private long version;
+  private long pendingSince;
 
   /** For deserialization only. */
   public CacheRecord() {}
 
   public CacheRecord(byte[] value, long expiresAt, long version) {
+    this(value, expiresAt, version, 0);
+  }
+
+  /**
+   * A record written by a one-operation write-behind put: {@code pendingSince} is the owner's clock when
+   * it was written, so that the record can be written to the system of record again if the pending change
+   * recorded right after it was lost with its member (see {@link WriteBehindPutProcessor}).
+   */
+  public CacheRecord(byte[] value, long expiresAt, long version, long pendingSince) {
     this.value = value;
     this.expiresAt = expiresAt;
     this.version = version;
+    this.pendingSince = pendingSince;
   }
 
   /** The value in Hazelcast's serialized form; callers must not modify the array. */
@@ -44,6 +55,13 @@ public final class CacheRecord implements IdentifiedDataSerializable {
 
   public long version() {
     return version;
+  }
+
+  /**
+   * {@link PendingWrite#ownerClock()} when a one-operation write-behind put wrote this record, else 0.
+   */
+  public long pendingSince() {
+    return pendingSince;
   }
 
   public boolean isExpiredAt(long nowMillis) {
@@ -78,6 +96,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeLong(expiresAt);
     out.writeLong(version);
+    out.writeLong(pendingSince);
     out.writeByteArray(value);
   }
 
@@ -85,6 +104,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   public void readData(ObjectDataInput in) throws IOException {
     expiresAt = in.readLong();
     version = in.readLong();
+    pendingSince = in.readLong();
     value = in.readByteArray();
   }
 }

@@ -17,6 +17,9 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int DEAD_LETTER = 6;
   static final int PENDING_WRITE_REMOVER = 7;
   static final int VERSION_PROBE = 8;
+  static final int WRITE_BEHIND_PUT_PROCESSOR = 9;
+  static final int WRITE_BEHIND_RECOVER = 10;
+  static final int WRITE_BEHIND_STAMPED_SINCE = 11;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -43,6 +46,15 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == VERSION_PROBE) {
       return new VersionProbe();
+    }
+    if (typeId == WRITE_BEHIND_PUT_PROCESSOR) {
+      return new WriteBehindPutProcessor();
+    }
+    if (typeId == WRITE_BEHIND_RECOVER) {
+      return new WriteBehindPutProcessor.Recover();
+    }
+    if (typeId == WRITE_BEHIND_STAMPED_SINCE) {
+      return new WriteBehindPutProcessor.StampedSince();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }

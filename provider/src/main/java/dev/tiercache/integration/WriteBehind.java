@@ -1,5 +1,7 @@
 package dev.tiercache.integration;
 
+import com.hazelcast.cluster.MembershipAdapter;
+import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
@@ -11,9 +13,11 @@ import com.hazelcast.partition.Partition;
 import com.hazelcast.partition.PartitionService;
 import com.hazelcast.query.Predicates;
 import dev.tiercache.cluster.CacheNames;
+import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.DeadLetter;
 import dev.tiercache.cluster.PendingWrite;
 import dev.tiercache.cluster.PerPartition;
+import dev.tiercache.cluster.WriteBehindPutProcessor;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.management.WriteBehindMXBean;
 import java.sql.SQLException;
@@ -25,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +72,12 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private static final long FIRST_RETRY_DELAY_MILLIS = 100;
   private static final int RECENT_BATCHES = 4096;
   private static final long MAX_IDLE_LOOK_MILLIS = 1_000;
+  /**
+   * How far back, before a member left, one-operation puts are recorded again. Their pending change is
+   * queued right behind the put on the owner's partition thread, so it is lost only within microseconds
+   * of the put; a minute covers any stall of that thread.
+   */
+  private static final long RECOVERY_WINDOW_MILLIS = 60_000;
 
   private final String cacheName;
   private final HazelcastInstance hazelcast;
@@ -74,6 +85,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private final CacheWriter<K, V> writer;
   private final WriteBehindSettings settings;
   private final IMap<Object, PendingWrite> pending;
+  private final String mapName;
+  private final UUID membershipListener;
   private final IMap<Object, DeadLetter> deadLetters;
   private final ScheduledExecutorService flusher;
   private final Object flushLock = new Object();
@@ -92,7 +105,6 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** Cluster time before which no pending change this member owns is due (a flusher tick skips reading). */
   private volatile long nextDueAt;
   private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
-  /** Removals of what the flush under way has written, awaited when it ends. */
   /** Keys whose changes the current flush has handed to the writer successfully. */
   private final Set<Object> writtenThisFlush = new HashSet<>();
   /** Owner-clock reading taken just before the changes being written were read; see {@link PendingWrite}. */
@@ -106,6 +118,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     this.serialization = serialization;
     this.writer = writer;
     this.settings = settings;
+    this.mapName = mapName;
     this.pending = hazelcast.getMap(CacheNames.pendingName(mapName));
     this.deadLetters = hazelcast.getMap(CacheNames.deadLettersName(mapName));
     this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -115,6 +128,48 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     });
     long tick = Math.max(10, Math.min(200, settings.delayMillis() / 4));
     flusher.scheduleWithFixedDelay(this::flushTick, tick, tick, TimeUnit.MILLISECONDS);
+    // A member that left before this one opened the cache had nobody here to recover for it.
+    long openedAt = PendingWrite.ownerClock();
+    flusher.execute(() -> recoverAfterMemberLoss(openedAt - RECOVERY_WINDOW_MILLIS));
+    this.membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipAdapter() {
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        long since = PendingWrite.ownerClock() - RECOVERY_WINDOW_MILLIS;
+        if (!closed) {
+          flusher.execute(() -> recoverAfterMemberLoss(since));
+        }
+      }
+    });
+  }
+
+  /** The name of the map that holds this cache's pending changes. */
+  public String pendingMapName() {
+    return pending.getName();
+  }
+
+  /**
+   * After a member left (and once when this member opens the cache, in case one left before): records
+   * again the values of entries written by one-operation puts
+   * ({@code WriteBehindPutProcessor}) in the last {@link #RECOVERY_WINDOW_MILLIS}, whose pending change the
+   * member may have taken with it. Waits (a while) for the partitions to be safe first, so that it sees the
+   * promoted backups.
+   */
+  private void recoverAfterMemberLoss(long since) {
+    try {
+      long deadline = System.currentTimeMillis() + BLOCK_LIMIT_MILLIS;
+      while (!hazelcast.getPartitionService().isClusterSafe() && System.currentTimeMillis() < deadline && !closed) {
+        Thread.sleep(50);
+      }
+      WriteBehindPutProcessor.Recover recover = new WriteBehindPutProcessor.Recover(pending.getName(), since);
+      hazelcast.<Object, CacheRecord>getMap(mapName).executeOnEntries(recover, recover.predicate());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      if (!closed && hazelcast.getLifecycleService().isRunning()) {
+        LOG.log(Level.WARNING, "Write-behind of cache " + cacheName + " could not re-record the changes of the "
+            + "last " + RECOVERY_WINDOW_MILLIS + " ms after a member left", e);
+      }
+    }
   }
 
   public WriteBehindSettings settings() {
@@ -140,7 +195,11 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     return pending.get(key);
   }
 
-  private void awaitRoom() {
+  /**
+   * Waits while the backlog is full (or refuses, as configured), before a change is made. Called by the
+   * recording methods, and by the cache before a one-operation put.
+   */
+  public void awaitRoom() {
     if (approximateBacklog < settings.maxBacklog()) {
       return;
     }
@@ -528,6 +587,11 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     flusher.shutdownNow();
     long deadline = System.currentTimeMillis() + timeoutMillis;
     try {
+      if (hazelcast.getLifecycleService().isRunning()) {
+        hazelcast.getCluster().removeMembershipListener(membershipListener);
+        // One operation on every partition: runs after the pending changes that one-operation puts queued.
+        pending.size();
+      }
       while (hazelcast.getLifecycleService().isRunning()) {
         if (flush(true) && pending.localKeySet().isEmpty()) {
           return 0;
