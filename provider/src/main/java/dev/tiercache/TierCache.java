@@ -110,6 +110,11 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final CacheStatistics statistics = new CacheStatistics();
   private final ExpirySweeper<Data> sweeper;
   private final NearCache nearCache;
+  /**
+   * Whether a plain put may be one {@link WriteBehindPutProcessor}: write-behind with at least one
+   * synchronous backup of the cache's records, since a record's backup is what a crash recovery reads.
+   */
+  private final boolean oneOperationWriteBehind;
   private final Set<CompletableFuture<?>> pendingLoads = ConcurrentHashMap.newKeySet();
   private volatile IMap<Object, LoadFailure> loadFailures;
   private volatile boolean statisticsEnabled;
@@ -142,6 +147,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
       events.register(listener);
     }
     this.sweeper = new ExpirySweeper<>(name, this::expireIfDue);
+    this.oneOperationWriteBehind = writeBehind != null && hazelcast.getConfig().findMapConfig(mapName).getBackupCount() >= 1;
     NearCacheSettings nearCacheSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
         ? tiercache.getNearCache() : null;
     this.nearCache = nearCacheSettings == null || !nearCacheSettings.enabled() ? null
@@ -606,7 +612,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     long[] durations = expiry.constantDurations();
     if (durations != null && !isWriteThrough() && !events.hasListeners()) {
       putOnOwner(k, bytes, durations);
-    } else if (writeBehind != null && isWriteThrough() && !events.hasListeners() && neverExpires(durations)) {
+    } else if (oneOperationWriteBehind && isWriteThrough() && !events.hasListeners() && neverExpires(durations)) {
       putBehindOnOwner(k, bytes);
     } else {
       withLock(k, () -> {
@@ -655,8 +661,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   /**
    * A write-behind put in one operation on the owner: the record and, queued right behind it, the pending
-   * change (see {@link WriteBehindPutProcessor}). Only for entries that never expire, so that the record
-   * outlives any member failure that could take the pending change with it.
+   * change (see {@link WriteBehindPutProcessor}). Only for entries that never expire and records that have a
+   * backup, so that the record outlives any member failure that could take the pending change with it.
    */
   private void putBehindOnOwner(Data k, byte[] bytes) {
     writeBehind.awaitRoom();
