@@ -1,5 +1,7 @@
 /**
  * The Hazelcast side of Tiercache (L2): the shared embedded members, the record each cache entry is
- * stored as, and the names of the distributed maps. Implementation, not API.
+ * stored as, the names of the distributed maps, and the small operations that run on a key's owner
+ * (one-step puts, write-behind's pending changes and their recovery, the near cache's version probe,
+ * and {@code PerPartition} for running one over many keys). Implementation, not API.
  */
 package dev.tiercache.cluster;
