@@ -226,7 +226,14 @@ public final class TierCache<K, V> implements Cache<K, V> {
       return CompletableFuture.supplyAsync(() -> get(key));
     }
     Object reservation = nearCache == null ? null : nearCache.reserve(key, k);
-    return map.getAsync(k).toCompletableFuture().handle((record, failure) -> {
+    CompletableFuture<CacheRecord> read;
+    try {
+      read = map.getAsync(k).toCompletableFuture();
+    } catch (RuntimeException e) {
+      release(reservation);
+      throw e;
+    }
+    return read.handle((record, failure) -> {
       if (failure != null || record == null || record.isExpiredAt(System.currentTimeMillis())) {
         release(reservation);
         if (failure != null) {
