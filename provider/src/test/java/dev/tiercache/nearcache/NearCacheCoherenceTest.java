@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The near cache's coherence promises, checked against the history of a randomized run: three members in
- * this JVM, writers (put, replace, remove, invoke) and readers on every member over a small set of hot
- * keys, at least 200,000 operations. Every read is recorded with the start time of its member's latest
+ * this JVM, writers (put, getAndPut, replace, remove, invoke) and readers (get, getAll) on every member,
+ * over a small set of hot keys, at least 200,000 operations. Every read is recorded with the start time of its member's latest
  * completed write of that key, and checked afterwards:
  * <ul>
  *   <li>no value is ever returned that no successful write wrote;
@@ -230,7 +230,11 @@ class NearCacheCoherenceTest {
         boolean removal = false;
         switch (random.nextInt(4)) {
           case 0 -> {
-            cache.put(k, value);
+            if (random.nextBoolean()) {
+              cache.put(k, value);
+            } else {
+              cache.getAndPut(k, value);
+            }
             applied = true;
           }
           case 1 -> applied = cache.replace(k, value);
@@ -265,8 +269,15 @@ class NearCacheCoherenceTest {
       while (!stopping) {
         int key = random.nextInt(KEYS);
         long ownStart = ownWriteStart.get(key);
-        String value = cache.get("k" + key);
-        history.reads.add(new Read(index, key, ownStart, value));
+        if (random.nextInt(4) == 0) { // a getAll of two keys: each key is a read of its own
+          int other = (key + 1 + random.nextInt(KEYS - 1)) % KEYS;
+          long otherOwnStart = ownWriteStart.get(other);
+          Map<String, String> values = cache.getAll(java.util.Set.of("k" + key, "k" + other));
+          history.reads.add(new Read(index, key, ownStart, values.get("k" + key)));
+          history.reads.add(new Read(index, other, otherOwnStart, values.get("k" + other)));
+        } else {
+          history.reads.add(new Read(index, key, ownStart, cache.get("k" + key)));
+        }
         history.operations.incrementAndGet();
         LockSupport.parkNanos(50_000);
       }
