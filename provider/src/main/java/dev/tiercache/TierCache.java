@@ -619,7 +619,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     long[] durations = expiry.constantDurations();
     if (durations != null && !isWriteThrough() && !events.hasListeners()) {
       putOnOwner(k, bytes, durations);
-    } else if (oneOperationWriteBehind && isWriteThrough() && !events.hasListeners() && neverExpires(durations)) {
+    } else if (oneOperationWriteBehind && !events.hasListeners() && neverExpires(durations)) {
       putBehindOnOwner(k, bytes);
     } else {
       withLock(k, () -> {

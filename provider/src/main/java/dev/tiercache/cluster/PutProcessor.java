@@ -29,7 +29,7 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
   /** Result: the entry existed and its update expiry was zero, so it was removed. */
   public static final long NOT_STORED_UPDATED = -2;
 
-  static final long BACKSTOP_TTL_MARGIN_MILLIS = 5_000;
+  private static final long BACKSTOP_TTL_MARGIN_MILLIS = 5_000;
 
   private byte[] value;
   private long creationMillis;
@@ -51,7 +51,12 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
     if (old != null && old.isExpiredAt(now)) {
       old = null;
     }
-    long expiresAt = expiresAt(old, creationMillis, updateMillis, now);
+    long expiresAt;
+    if (old == null) {
+      expiresAt = expiryTime(creationMillis, now);
+    } else {
+      expiresAt = updateMillis == UNCHANGED ? old.expiresAt() : expiryTime(updateMillis, now);
+    }
     if (expiresAt <= now) {
       if (entry.getValue() != null) {
         entry.setValue(null);
@@ -66,14 +71,6 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
           .setValue(next, expiresAt - now + BACKSTOP_TTL_MARGIN_MILLIS, TimeUnit.MILLISECONDS);
     }
     return expiresAt;
-  }
-
-  /** Absolute expiry of a put at {@code now} with these durations, or a time at or before now if not stored. */
-  static long expiresAt(CacheRecord old, long creationMillis, long updateMillis, long now) {
-    if (old == null) {
-      return expiryTime(creationMillis, now);
-    }
-    return updateMillis == UNCHANGED ? old.expiresAt() : expiryTime(updateMillis, now);
   }
 
   private static long expiryTime(long durationMillis, long now) {

@@ -227,8 +227,9 @@ public final class ConfigLoader {
         case "time-to-live" -> settings.withTimeToLiveMillis(durationOrZero(value, keyPath));
         default -> {
           long millis = duration(value, keyPath);
-          if (millis < 20) {
-            throw error(value, keyPath, "must be at least 20ms, was " + millis + "ms");
+          if (millis < NearCacheSettings.MIN_REPAIR_INTERVAL_MILLIS) {
+            throw error(value, keyPath, "must be at least " + NearCacheSettings.MIN_REPAIR_INTERVAL_MILLIS
+                + "ms, was " + millis + "ms");
           }
           yield settings.withRepairIntervalMillis(millis);
         }

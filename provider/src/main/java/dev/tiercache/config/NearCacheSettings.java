@@ -19,6 +19,9 @@ public record NearCacheSettings(boolean enabled, int maxEntries, long timeToLive
   /** Every read goes to L2. */
   public static final NearCacheSettings DISABLED = new NearCacheSettings(false, 10_000, 0, 1_000);
 
+  /** The shortest repair interval allowed. */
+  public static final long MIN_REPAIR_INTERVAL_MILLIS = 20;
+
   public NearCacheSettings {
     if (maxEntries < 1) {
       throw new IllegalArgumentException("near-cache max-entries must be at least 1, was " + maxEntries);
@@ -26,8 +29,9 @@ public record NearCacheSettings(boolean enabled, int maxEntries, long timeToLive
     if (timeToLiveMillis < 0) {
       throw new IllegalArgumentException("near-cache time-to-live must not be negative, was " + timeToLiveMillis);
     }
-    if (repairIntervalMillis < 20) {
-      throw new IllegalArgumentException("near-cache repair-interval must be at least 20 ms, was "
+    if (repairIntervalMillis < MIN_REPAIR_INTERVAL_MILLIS) {
+      throw new IllegalArgumentException("near-cache repair-interval must be at least "
+          + MIN_REPAIR_INTERVAL_MILLIS + " ms, was "
           + repairIntervalMillis);
     }
   }

@@ -55,9 +55,7 @@ final class FieldCopier {
   static Object copy(Object root) {
     try {
       return new Copying().copy(root);
-    } catch (Unsupported e) {
-      return UNSUPPORTED;
-    } catch (ReflectiveOperationException | RuntimeException e) {
+    } catch (ReflectiveOperationException | RuntimeException e) { // Unsupported included
       return UNSUPPORTED;
     }
   }

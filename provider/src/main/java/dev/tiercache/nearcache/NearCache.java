@@ -22,10 +22,8 @@ import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.PerPartition;
 import dev.tiercache.cluster.VersionProbe;
 import dev.tiercache.config.NearCacheSettings;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -218,12 +216,12 @@ public final class NearCache {
     Map<Object, Entry> held = new HashMap<>();
     Set<Object> keys = new HashSet<>();
     long now = System.currentTimeMillis();
-    List<Object> expired = new ArrayList<>();
+    Map<Object, Entry> expired = new HashMap<>();
     long[] valueBytes = {0};
     entries.asMap().forEach((key, value) -> {
       if (value instanceof Entry entry) {
         if (entry.expiresAt <= now) {
-          expired.add(key);
+          expired.put(key, entry);
         } else {
           held.put(key, entry);
           keys.add(entry.key);
@@ -232,9 +230,8 @@ public final class NearCache {
       }
     });
     int dropped = 0;
-    for (Object key : expired) {
-      Object value = entries.getIfPresent(key);
-      if (value instanceof Entry entry && entry.expiresAt <= now && entries.asMap().remove(key, entry)) {
+    for (Map.Entry<Object, Entry> e : expired.entrySet()) {
+      if (entries.asMap().remove(e.getKey(), e.getValue())) {
         dropped++;
       }
     }
