@@ -4,6 +4,8 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.map.IMap;
 import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.CacheRecord;
@@ -13,6 +15,7 @@ import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.integration.WriteBehind;
 import dev.tiercache.cluster.PutProcessor;
+import dev.tiercache.cluster.UnwrittenRecords;
 import dev.tiercache.cluster.WriteBehindPutProcessor;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
@@ -112,7 +115,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final NearCache nearCache;
   /**
    * Whether a plain put may be one {@link WriteBehindPutProcessor}: write-behind with at least one
-   * synchronous backup of the cache's records, since a record's backup is what a crash recovery reads.
+   * synchronous backup of the cache's records and no Hazelcast eviction, since the record is then the
+   * only copy of the change.
    */
   private final boolean oneOperationWriteBehind;
   private final Set<CompletableFuture<?>> pendingLoads = ConcurrentHashMap.newKeySet();
@@ -135,8 +139,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
         : (CacheWriter<K, V>) configuration.getCacheWriterFactory().create();
     WriteBehindSettings writeBehindSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
         ? tiercache.getWriteBehind() : null;
-    this.writeBehind = writeBehindSettings == null || writer == null || !configuration.isWriteThrough() ? null
-        : new WriteBehind<>(name, hazelcast, serialization, mapName, writer, writeBehindSettings);
+    this.writeBehind = !writesBehind(configuration) ? null : new WriteBehind<>(name, hazelcast, serialization,
+        mapName, writer, writeBehindSettings, manager.tiercacheConfig().settingsFor(name).maxEntries());
     if (writeBehind != null) {
       MBeans.register(writeBehind, MBeans.writeBehindName(manager.getURI().toString(), name));
     }
@@ -147,7 +151,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
       events.register(listener);
     }
     this.sweeper = new ExpirySweeper<>(name, this::expireIfDue);
-    this.oneOperationWriteBehind = writeBehind != null && hazelcast.getConfig().findMapConfig(mapName).getBackupCount() >= 1;
+    MapConfig mapConfig = hazelcast.getConfig().findMapConfig(mapName);
+    this.oneOperationWriteBehind = writeBehind != null && mapConfig.getBackupCount() >= 1
+        && mapConfig.getEvictionConfig().getEvictionPolicy() == EvictionPolicy.NONE;
     NearCacheSettings nearCacheSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
         ? tiercache.getNearCache() : null;
     this.nearCache = nearCacheSettings == null || !nearCacheSettings.enabled() ? null
@@ -159,6 +165,12 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (configuration.isManagementEnabled()) {
       MBeans.register(new CacheConfigurationBean(configuration), objectName(MBeans.Kind.CONFIGURATION));
     }
+  }
+
+  /** Whether a cache of this configuration writes behind (the settings, a writer, and write-through on). */
+  static boolean writesBehind(javax.cache.configuration.CompleteConfiguration<?, ?> configuration) {
+    return configuration instanceof TierCacheConfiguration<?, ?> tiercache && tiercache.getWriteBehind() != null
+        && configuration.getCacheWriterFactory() != null && configuration.isWriteThrough();
   }
 
   // ------------------------------------------------------------------ reads
@@ -600,7 +612,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
       withLock(k, () -> {
         long at = System.currentTimeMillis();
         CacheRecord existing = liveRecord(k, at);
-        if (existing == null || replaceExistingValues) {
+        // A change not yet written (that came in while loading) wins over what the system of record had.
+        boolean unwritten = existing != null && existing.isUnwritten() || pendingChange(k) != null;
+        if ((existing == null || replaceExistingValues) && !unwritten) {
           storeLoaded(key, k, value, existing, at);
         }
         return null;
@@ -620,7 +634,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (durations != null && !isWriteThrough() && !events.hasListeners()) {
       putOnOwner(k, bytes, durations);
     } else if (oneOperationWriteBehind && !events.hasListeners() && neverExpires(durations)) {
-      putBehindOnOwner(k, bytes);
+      putBehindOnOwner(key, value, k, bytes);
     } else {
       withLock(k, () -> {
         putLocked(key, k, value, bytes, liveRecord(k, System.currentTimeMillis()));
@@ -671,14 +685,22 @@ public final class TierCache<K, V> implements Cache<K, V> {
    * change (see {@link WriteBehindPutProcessor}). Only for entries that never expire and records that have a
    * backup, so that the record outlives any member failure that could take the pending change with it.
    */
-  private void putBehindOnOwner(Data k, byte[] bytes) {
+  private void putBehindOnOwner(K key, V value, Data k, byte[] bytes) {
     writeBehind.awaitRoom();
+    boolean done;
     try {
-      map.executeOnKey(k, new WriteBehindPutProcessor(bytes, writeBehind.pendingMapName()));
+      done = (Boolean) map.executeOnKey(k, new WriteBehindPutProcessor(bytes, map.getName()));
     } finally {
       invalidateNear(k);
     }
-    countPuts(1);
+    if (done) {
+      countPuts(1);
+    } else { // the key has a change in the pending map: this one must follow it there
+      withLock(k, () -> {
+        putLocked(key, k, value, bytes, liveRecord(k, System.currentTimeMillis()));
+        return null;
+      });
+    }
   }
 
   /** Whether constant durations (see {@link Expiry#constantDurations()}) make every entry eternal. */
@@ -1057,12 +1079,38 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public void clear() {
     checkOpen();
     try {
-      map.clear();
+      if (oneOperationWriteBehind) {
+        clearKeepingUnwritten();
+      } else {
+        map.clear();
+      }
     } finally {
       if (nearCache != null) {
         nearCache.invalidateAll();
       }
     }
+  }
+
+  /**
+   * {@code clear()} of a write-behind cache whose records may hold unwritten changes. Those were
+   * acknowledged and must still reach the system of record ({@code clear()} itself never calls the
+   * writer), so each unwritten record is handed to the pending map under its key's lock before it goes;
+   * then the written records are removed in one pass. A put that lands during the pass stays: it came
+   * after the clear.
+   */
+  private void clearKeepingUnwritten() {
+    for (Object key : map.keySet(new UnwrittenRecords.Unwritten())) {
+      Data k = serialization.toData(key);
+      withLock(k, () -> {
+        CacheRecord record = map.get(k);
+        if (record != null && record.isUnwritten()) {
+          writeBehind.handOver(k, record);
+          map.delete(k);
+        }
+        return null;
+      });
+    }
+    map.executeOnEntries(new UnwrittenRecords.RemoveWritten(1000, 0));
   }
 
   // ------------------------------------------------------------------ entry processors
@@ -1292,11 +1340,6 @@ public final class TierCache<K, V> implements Cache<K, V> {
     closeQuietly(expiry.policy());
     unregisterStatistics();
     MBeans.unregister(objectName(MBeans.Kind.CONFIGURATION));
-  }
-
-  /** Drops the cache's data cluster-wide; called by the manager after {@link #shutdown()}. */
-  void destroyData() {
-    CacheNames.destroyCacheMaps(hazelcast, map.getName());
   }
 
   void setStatisticsEnabled(boolean enabled) {

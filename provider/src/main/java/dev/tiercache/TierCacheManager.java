@@ -105,7 +105,7 @@ public final class TierCacheManager implements javax.cache.CacheManager {
       }
       TierCacheConfiguration<K, V> effective = effectiveConfiguration(cacheName, configuration);
       TierCache<K, V> cache = new TierCache<>(this, cacheName, effective, member.instance(),
-          member.serialization(), CacheNames.mapName(cacheName, scope));
+          member.serialization(), CacheNames.mapName(cacheName, scope, TierCache.writesBehind(effective)));
       caches.put(cacheName, cache);
       return cache;
     }
@@ -200,10 +200,8 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     }
     if (cache != null) {
       cache.shutdown();
-      cache.destroyData();
-    } else {
-      CacheNames.destroyCacheMaps(member.instance(), CacheNames.mapName(cacheName, scope));
     }
+    CacheNames.destroyCacheMaps(member.instance(), cacheName, scope);
   }
 
   @Override

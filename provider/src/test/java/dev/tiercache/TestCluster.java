@@ -28,8 +28,11 @@ public final class TestCluster implements AutoCloseable {
     return start(configure(dir, size));
   }
 
-  /** Writes one configuration file per member of a new cluster and returns their URIs. */
-  public static List<URI> configure(Path dir, int size) throws IOException {
+  /**
+   * Writes one configuration file per member of a new cluster and returns their URIs;
+   * {@code defaults}: more lines of the {@code defaults:} section, such as {@code "max-entries: 100"}.
+   */
+  public static List<URI> configure(Path dir, int size, String... defaults) throws IOException {
     String name = "tiercache-test-" + UUID.randomUUID();
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < size; i++) {
@@ -47,7 +50,7 @@ public final class TestCluster implements AutoCloseable {
           "    members: " + members,
           "  defaults:",
           "    backups: 1",
-          ""));
+          java.util.Arrays.stream(defaults).map(line -> "    " + line + "\n").collect(Collectors.joining())));
       uris.add(file.toUri());
     }
     return uris;

@@ -13,8 +13,15 @@ public final class WriteBehindMember {
 
   public static void main(String[] args) throws Exception {
     URI config = URI.create(args[0]);
-    CacheManager manager = Caching.getCachingProvider().getCacheManager(config, null);
-    manager.createCache(WriteBehindCrashTest.CACHE, WriteBehindCrashTest.configuration());
+    try {
+      CacheManager manager = Caching.getCachingProvider().getCacheManager(config, null);
+      manager.createCache(WriteBehindCrashTest.CACHE, WriteBehindCrashTest.configuration());
+    } catch (Throwable e) {
+      // Exit, or the member's threads keep this JVM alive and the test waits for a READY that never comes.
+      e.printStackTrace(System.out);
+      System.out.flush();
+      System.exit(1);
+    }
     System.out.println("READY");
     System.out.flush();
     Thread.sleep(Long.MAX_VALUE);

@@ -14,35 +14,52 @@ public final class CacheNames {
 
   private CacheNames() {}
 
-  public static String mapName(String cacheName, String scope) {
-    return Members.MAP_PREFIX + scope + ":" + escape(cacheName);
+  /**
+   * The name of a cache's L2 map. A write-behind cache has its own suffix so that its map takes the
+   * configuration of write-behind records ({@link Members}): no Hazelcast eviction, because a record
+   * may hold the only copy of a change not yet written (see {@link CacheRecord#unwrittenSince()}).
+   */
+  public static String mapName(String cacheName, String scope, boolean writeBehind) {
+    return Members.MAP_PREFIX + scope + ":" + escape(cacheName) + (writeBehind ? WRITE_BEHIND_SUFFIX : "");
   }
 
   /** The side map where recent read-through failures of a cache wait for the callers of that load. */
   public static String loadFailuresName(String mapName) {
-    return mapName + "!load-failures";
+    return baseName(mapName) + "!load-failures";
   }
 
   /** The side map of changes write-behind has acknowledged and not yet written. */
   public static String pendingName(String mapName) {
-    return mapName + PENDING_SUFFIX;
+    return baseName(mapName) + PENDING_SUFFIX;
   }
 
   /** The side map of write-behind changes the system of record rejected for good. */
   public static String deadLettersName(String mapName) {
-    return mapName + DEAD_LETTERS_SUFFIX;
+    return baseName(mapName) + DEAD_LETTERS_SUFFIX;
   }
 
+  /** The side map where each member reports how many unwritten records it owns (for the backlog). */
+  public static String unwrittenCountsName(String mapName) {
+    return baseName(mapName) + "!unwritten-counts";
+  }
+
+  static final String WRITE_BEHIND_SUFFIX = "!wb";
   static final String PENDING_SUFFIX = "!pending";
   static final String DEAD_LETTERS_SUFFIX = "!dead-letters";
 
-  /** Destroys a cache's map and its side maps, cluster-wide. */
-  public static void destroyCacheMaps(HazelcastInstance hazelcast, String mapName) {
-    hazelcast.getMap(mapName).destroy();
-    java.util.Set<String> sideMaps =
-        java.util.Set.of(loadFailuresName(mapName), pendingName(mapName), deadLettersName(mapName));
+  private static String baseName(String mapName) {
+    return mapName.endsWith(WRITE_BEHIND_SUFFIX)
+        ? mapName.substring(0, mapName.length() - WRITE_BEHIND_SUFFIX.length()) : mapName;
+  }
+
+  /** Destroys a cache's map (either kind) and its side maps, cluster-wide. */
+  public static void destroyCacheMaps(HazelcastInstance hazelcast, String cacheName, String scope) {
+    String plain = mapName(cacheName, scope, false);
+    hazelcast.getMap(plain).destroy();
+    java.util.Set<String> others = java.util.Set.of(mapName(cacheName, scope, true), loadFailuresName(plain),
+        pendingName(plain), deadLettersName(plain), unwrittenCountsName(plain));
     for (DistributedObject object : hazelcast.getDistributedObjects()) {
-      if (sideMaps.contains(object.getName())) {
+      if (others.contains(object.getName())) {
         object.destroy();
       }
     }

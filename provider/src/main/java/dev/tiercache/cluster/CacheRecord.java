@@ -23,7 +23,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   private byte[] value;
   private long expiresAt;
   private long version;
-  private long pendingSince;
+  private long unwrittenSince;
 
   /** For deserialization only. */
   public CacheRecord() {}
@@ -33,15 +33,15 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   }
 
   /**
-   * A record written by a one-operation write-behind put: {@code pendingSince} is the owner's clock when
-   * it was written, so that the record can be written to the system of record again if the pending change
-   * recorded right after it was lost with its member (see {@link WriteBehindPutProcessor}).
+   * A record that may hold a change write-behind has acknowledged and not yet written:
+   * {@code unwrittenSince} is 0 for a record the system of record already has (or that write-behind
+   * tracks in its pending map), else the cluster time of the one-operation put that wrote it.
    */
-  public CacheRecord(byte[] value, long expiresAt, long version, long pendingSince) {
+  public CacheRecord(byte[] value, long expiresAt, long version, long unwrittenSince) {
     this.value = value;
     this.expiresAt = expiresAt;
     this.version = version;
-    this.pendingSince = pendingSince;
+    this.unwrittenSince = unwrittenSince;
   }
 
   /** The value in Hazelcast's serialized form; callers must not modify the array. */
@@ -58,10 +58,17 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   }
 
   /**
-   * {@link PendingWrite#ownerClock()} when a one-operation write-behind put wrote this record, else 0.
+   * When the value became a change not yet written to the system of record (cluster time), or 0 if it
+   * is not one. Such a record is the only copy of its change ({@link WriteBehindPutProcessor}): it is
+   * backed up with the record, never evicted, and made 0 only once the change has been written
+   * ({@link WriteBehindPutProcessor.MarkWritten}) or handed to the pending map by a later change.
    */
-  public long pendingSince() {
-    return pendingSince;
+  public long unwrittenSince() {
+    return unwrittenSince;
+  }
+
+  public boolean isUnwritten() {
+    return unwrittenSince != 0;
   }
 
   public boolean isExpiredAt(long nowMillis) {
@@ -77,9 +84,12 @@ public final class CacheRecord implements IdentifiedDataSerializable {
     return java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE / 2);
   }
 
-  /** The same value with another expiry time (an access or update that only moves expiry). */
+  /**
+   * The same value with another expiry time (an access or update that only moves expiry); a change
+   * not yet written stays one.
+   */
   public CacheRecord withExpiry(long newExpiresAt) {
-    return new CacheRecord(value, newExpiresAt, version + 1);
+    return new CacheRecord(value, newExpiresAt, version + 1, unwrittenSince);
   }
 
   @Override
@@ -96,7 +106,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeLong(expiresAt);
     out.writeLong(version);
-    out.writeLong(pendingSince);
+    out.writeLong(unwrittenSince);
     out.writeByteArray(value);
   }
 
@@ -104,7 +114,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   public void readData(ObjectDataInput in) throws IOException {
     expiresAt = in.readLong();
     version = in.readLong();
-    pendingSince = in.readLong();
+    unwrittenSince = in.readLong();
     value = in.readByteArray();
   }
 }

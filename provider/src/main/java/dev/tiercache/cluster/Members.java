@@ -94,10 +94,12 @@ public final class Members {
         .addDataSerializableFactory(RecordSerialization.FACTORY_ID, new RecordSerialization());
 
     config.addMapConfig(mapConfig(MAP_PREFIX + "*", tc.defaults()));
+    config.addMapConfig(writeBehindMapConfig(MAP_PREFIX + "*" + CacheNames.WRITE_BEHIND_SUFFIX, tc.defaults()));
     config.addMapConfig(durableMapConfig(MAP_PREFIX + "*" + CacheNames.PENDING_SUFFIX, tc.defaults()));
     config.addMapConfig(durableMapConfig(MAP_PREFIX + "*" + CacheNames.DEAD_LETTERS_SUFFIX, tc.defaults()));
     tc.caches().forEach((name, settings) -> {
       config.addMapConfig(mapConfig(CacheNames.pattern(name), settings));
+      config.addMapConfig(writeBehindMapConfig(CacheNames.pattern(name, CacheNames.WRITE_BEHIND_SUFFIX), settings));
       config.addMapConfig(durableMapConfig(CacheNames.pattern(name, CacheNames.PENDING_SUFFIX), settings));
       config.addMapConfig(durableMapConfig(CacheNames.pattern(name, CacheNames.DEAD_LETTERS_SUFFIX), settings));
     });
@@ -113,6 +115,19 @@ public final class Members {
         .setEvictionPolicy(EvictionPolicy.LRU)
         .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
         .setSize(settings.maxEntries()));
+    return map;
+  }
+
+  /**
+   * The L2 map of a write-behind cache: as any cache's, but without Hazelcast's eviction, which picks
+   * its victims by sampling on each replica on its own and could drop a record that holds the only copy
+   * of a change not yet written. {@code WriteBehind} bounds these maps itself, evicting only written
+   * records.
+   */
+  private static MapConfig writeBehindMapConfig(String pattern, CacheSettings settings) {
+    MapConfig map = mapConfig(pattern, settings);
+    map.setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.NONE)
+        .setMaxSizePolicy(MaxSizePolicy.PER_NODE).setSize(Integer.MAX_VALUE));
     return map;
   }
 

@@ -67,6 +67,11 @@ public final class PendingWrite implements IdentifiedDataSerializable {
     return changedAt;
   }
 
+  /** The change an unwritten record holds ({@link CacheRecord#isUnwritten()}), to write like a pending one. */
+  public static PendingWrite ofUnwrittenRecord(CacheRecord record) {
+    return new PendingWrite(record.value(), record.unwrittenSince(), 0);
+  }
+
   /** The change to record, as one step on the key's owner (keeps {@code since} of a pending key). */
   public static EntryProcessor<Object, PendingWrite, Object> record(byte[] value, long now) {
     return new Recorder(value, now);

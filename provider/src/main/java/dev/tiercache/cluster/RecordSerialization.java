@@ -18,8 +18,9 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE_REMOVER = 7;
   static final int VERSION_PROBE = 8;
   static final int WRITE_BEHIND_PUT_PROCESSOR = 9;
-  static final int WRITE_BEHIND_RECOVER = 10;
-  static final int WRITE_BEHIND_STAMPED_SINCE = 11;
+  static final int MARK_WRITTEN = 10;
+  static final int UNWRITTEN = 11;
+  static final int REMOVE_WRITTEN = 12;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -50,11 +51,14 @@ final class RecordSerialization implements DataSerializableFactory {
     if (typeId == WRITE_BEHIND_PUT_PROCESSOR) {
       return new WriteBehindPutProcessor();
     }
-    if (typeId == WRITE_BEHIND_RECOVER) {
-      return new WriteBehindPutProcessor.Recover();
+    if (typeId == MARK_WRITTEN) {
+      return new UnwrittenRecords.MarkWritten();
     }
-    if (typeId == WRITE_BEHIND_STAMPED_SINCE) {
-      return new WriteBehindPutProcessor.StampedSince();
+    if (typeId == UNWRITTEN) {
+      return new UnwrittenRecords.Unwritten();
+    }
+    if (typeId == REMOVE_WRITTEN) {
+      return new UnwrittenRecords.RemoveWritten();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }

@@ -1,13 +1,14 @@
 package dev.tiercache.cluster;
 
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastInstanceAware;
-import com.hazelcast.core.ReadOnly;
+import com.hazelcast.instance.impl.Node;
+import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.services.NodeAware;
 import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.impl.MapService;
+import com.hazelcast.map.impl.recordstore.RecordStore;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
-import com.hazelcast.query.Predicate;
 import com.hazelcast.query.impl.QueryableEntry;
 import java.io.IOException;
 import java.util.Map;
@@ -16,73 +17,84 @@ import java.util.Map;
  * A write-behind {@code put} acknowledged after one operation on the key's owner, for caches where
  * nothing on the caller needs to take part (no listeners, entries that never expire).
  *
- * <p>On the owner, in one step under the key's lock: it writes the entry's record, stamped with the
- * owner's clock ({@link CacheRecord#pendingSince()}), and queues the pending change for the same key
- * ({@link PendingWrite#record}) as an operation of the same partition, which the partition thread runs
- * right after this one, before any later operation of that key. The caller is acknowledged once the
- * record and its backup are written; the pending change and its backup follow within microseconds.
+ * <p>The record itself is the pending change: the processor writes it with
+ * {@link CacheRecord#unwrittenSince()} set, Hazelcast backs it up with the value like any record, and
+ * the flusher of the partition's owner writes it to the system of record and then clears the mark
+ * ({@link UnwrittenRecords.MarkWritten}). So a put costs what a plain Hazelcast write costs, and a promoted backup holds
+ * exactly the unwritten records its dead owner held. Write-behind maps are never evicted by Hazelcast
+ * ({@link Members}), so the only copy of a change is never dropped.
  *
- * <p>If the owner dies in between, the stamped record (on its backup, now promoted) still says that the
- * change may not have been recorded: when a member leaves, every member that writes behind for the cache
- * runs {@link Recover} over the records stamped recently, which records their current values as pending
- * changes again. Writing an up-to-date value twice is harmless (upserts); losing one is not.
+ * <p>Every other write-behind change (deletes, expiring entries, puts under a lock) goes to the pending
+ * map instead, and that map is newer than the record: a change there was recorded after any unwritten
+ * record of the key. To keep it so, this processor refuses (returns {@code false}, changes nothing) when
+ * the key has a change in the pending map, and the caller takes the locked path, which records into the
+ * pending map after it. The pending map's entry of the key lives in the same partition, so the check
+ * reads that map's partition store directly on this partition thread (a Hazelcast internal; read only).
  */
-public final class WriteBehindPutProcessor implements EntryProcessor<Object, CacheRecord, Object>,
-    IdentifiedDataSerializable, HazelcastInstanceAware {
+public final class WriteBehindPutProcessor implements EntryProcessor<Object, CacheRecord, Boolean>,
+    IdentifiedDataSerializable, NodeAware {
 
-  /** Test hook: when set, the pending change is not queued, as if the owner died right after the write. */
-  static volatile boolean loseQueuedChanges;
+  private static final byte FRESH = 0;
+  private static final byte APPLIED = 1;
+  private static final byte REFUSED = 2;
 
   private byte[] value;
-  private String pendingMap;
+  private String mapName;
   // Decided once, on the primary, and carried to the backups with this processor.
-  private boolean decided;
+  private byte state = FRESH;
   private long version;
-  private long stamp;
-  private transient HazelcastInstance hazelcast;
+  private long since;
+  private transient Node node;
 
   /** For deserialization only. */
   public WriteBehindPutProcessor() {}
 
-  /** A put of {@code value} (serialized) into a cache whose entries never expire. */
-  public WriteBehindPutProcessor(byte[] value, String pendingMap) {
+  /** A put of {@code value} (serialized) into the write-behind cache whose L2 map is {@code mapName}. */
+  public WriteBehindPutProcessor(byte[] value, String mapName) {
     this.value = value;
-    this.pendingMap = pendingMap;
+    this.mapName = mapName;
   }
 
   @Override
-  public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
-    this.hazelcast = hazelcastInstance;
+  public void setNode(Node node) {
+    this.node = node;
   }
 
   @Override
-  public Object process(Map.Entry<Object, CacheRecord> entry) {
-    if (decided) { // a backup: the same record as the primary's
-      entry.setValue(new CacheRecord(value, CacheRecord.ETERNAL, version, stamp));
-      return null;
+  public Boolean process(Map.Entry<Object, CacheRecord> entry) {
+    if (state == APPLIED) { // a backup: the same record as the primary's
+      entry.setValue(new CacheRecord(value, CacheRecord.ETERNAL, version, since));
+      return Boolean.TRUE;
+    }
+    if (state == REFUSED) {
+      return Boolean.FALSE;
+    }
+    Data key = keyData(entry);
+    int partition = node.getPartitionService().getPartitionId(key);
+    if (hasPendingChange(partition, key)) {
+      state = REFUSED;
+      return Boolean.FALSE;
     }
     // A fresh random version rather than the old one plus one: reading the old record would cost its
     // deserialization, and versions only need to differ from every earlier one of the key.
     version = CacheRecord.firstVersion();
-    stamp = PendingWrite.ownerClock();
-    decided = true;
-    entry.setValue(new CacheRecord(value, CacheRecord.ETERNAL, version, stamp));
-    if (!loseQueuedChanges) {
-      queuePendingChange(hazelcast, pendingMap, entry, value);
-    }
-    return null;
+    since = node.getClusterService().getClusterTime();
+    state = APPLIED;
+    entry.setValue(new CacheRecord(value, CacheRecord.ETERNAL, version, since));
+    UnwrittenKeys.of(node.hazelcastInstance.getName(), mapName).add(partition, key, version);
+    return Boolean.TRUE;
   }
 
-  /**
-   * Queues the recording of a pending change of the entry's key: an asynchronous operation of the same
-   * partition, so the partition thread runs it after the current one and before any operation that
-   * arrives later.
-   */
-  static void queuePendingChange(HazelcastInstance hazelcast, String pendingMap, Map.Entry<Object, CacheRecord> entry,
-      byte[] value) {
-    Object key = entry instanceof QueryableEntry<?, ?> queryable ? queryable.getKeyData() : entry.getKey();
-    hazelcast.<Object, PendingWrite>getMap(pendingMap)
-        .submitToKey(key, PendingWrite.record(value, hazelcast.getCluster().getClusterTime()));
+  private boolean hasPendingChange(int partition, Data key) {
+    MapService maps = node.getNodeEngine().getService(MapService.SERVICE_NAME);
+    RecordStore<?> pending = maps.getMapServiceContext()
+        .getExistingRecordStore(partition, CacheNames.pendingName(mapName));
+    return pending != null && pending.existInMemory(key);
+  }
+
+  private Data keyData(Map.Entry<Object, CacheRecord> entry) {
+    return entry instanceof QueryableEntry<?, ?> queryable ? queryable.getKeyData()
+        : node.getSerializationService().toData(entry.getKey());
   }
 
   @Override
@@ -97,122 +109,19 @@ public final class WriteBehindPutProcessor implements EntryProcessor<Object, Cac
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeString(pendingMap);
-    out.writeBoolean(decided);
+    out.writeString(mapName);
+    out.writeByte(state);
     out.writeLong(version);
-    out.writeLong(stamp);
+    out.writeLong(since);
     out.writeByteArray(value);
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
-    pendingMap = in.readString();
-    decided = in.readBoolean();
+    mapName = in.readString();
+    state = in.readByte();
     version = in.readLong();
-    stamp = in.readLong();
+    since = in.readLong();
     value = in.readByteArray();
-  }
-
-  /**
-   * Records again, as pending changes, the current values of the entries written by this processor at
-   * or after {@code since} (an owner-clock reading); run over a whole map after a member left.
-   */
-  public static final class Recover implements EntryProcessor<Object, CacheRecord, Object>, ReadOnly,
-      IdentifiedDataSerializable, HazelcastInstanceAware {
-    private String pendingMap;
-    private long since;
-    private transient HazelcastInstance hazelcast;
-
-    /** For deserialization only. */
-    public Recover() {}
-
-    public Recover(String pendingMap, long since) {
-      this.pendingMap = pendingMap;
-      this.since = since;
-    }
-
-    @Override
-    public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
-      this.hazelcast = hazelcastInstance;
-    }
-
-    @Override
-    public Object process(Map.Entry<Object, CacheRecord> entry) {
-      CacheRecord record = entry.getValue();
-      if (record != null && record.pendingSince() >= since) {
-        queuePendingChange(hazelcast, pendingMap, entry, record.value());
-      }
-      return null;
-    }
-
-    @Override
-    public EntryProcessor<Object, CacheRecord, Object> getBackupProcessor() {
-      return null;
-    }
-
-    /** Selects the records {@link Recover} acts on, so that the others are not processed at all. */
-    public Predicate<Object, CacheRecord> predicate() {
-      return new StampedSince(since);
-    }
-
-    @Override
-    public int getFactoryId() {
-      return RecordSerialization.FACTORY_ID;
-    }
-
-    @Override
-    public int getClassId() {
-      return RecordSerialization.WRITE_BEHIND_RECOVER;
-    }
-
-    @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeString(pendingMap);
-      out.writeLong(since);
-    }
-
-    @Override
-    public void readData(ObjectDataInput in) throws IOException {
-      pendingMap = in.readString();
-      since = in.readLong();
-    }
-  }
-
-  /** Records written by this processor at or after an owner-clock reading. */
-  public static final class StampedSince implements Predicate<Object, CacheRecord>, IdentifiedDataSerializable {
-    private long since;
-
-    /** For deserialization only. */
-    public StampedSince() {}
-
-    StampedSince(long since) {
-      this.since = since;
-    }
-
-    @Override
-    public boolean apply(Map.Entry<Object, CacheRecord> entry) {
-      CacheRecord record = entry.getValue();
-      return record != null && record.pendingSince() >= since;
-    }
-
-    @Override
-    public int getFactoryId() {
-      return RecordSerialization.FACTORY_ID;
-    }
-
-    @Override
-    public int getClassId() {
-      return RecordSerialization.WRITE_BEHIND_STAMPED_SINCE;
-    }
-
-    @Override
-    public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeLong(since);
-    }
-
-    @Override
-    public void readData(ObjectDataInput in) throws IOException {
-      since = in.readLong();
-    }
   }
 }

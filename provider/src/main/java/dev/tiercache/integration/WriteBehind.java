@@ -7,7 +7,9 @@ import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.internal.util.collection.PartitionIdSet;
+import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.map.IMap;
+import com.hazelcast.replicatedmap.ReplicatedMap;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import com.hazelcast.partition.Partition;
 import com.hazelcast.partition.PartitionService;
@@ -17,6 +19,8 @@ import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.DeadLetter;
 import dev.tiercache.cluster.PendingWrite;
 import dev.tiercache.cluster.PerPartition;
+import dev.tiercache.cluster.UnwrittenKeys;
+import dev.tiercache.cluster.UnwrittenRecords;
 import dev.tiercache.cluster.WriteBehindPutProcessor;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.management.WriteBehindMXBean;
@@ -24,12 +28,14 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,16 +51,24 @@ import javax.cache.integration.CacheWriterException;
  * Write-behind for one cache on this member: records acknowledged changes durably, and writes them
  * to the system of record later, in batches.
  *
- * <p><b>Where the queue lives.</b> Not in this JVM: a change is recorded in the cache's pending map
- * ({@link PendingWrite}, one entry per key, so later changes of a key coalesce into the latest), which
- * Hazelcast partitions like the cache and backs up on other members. The cache acknowledges the
- * operation only after that map holds the change. The entry is removed only after the writer has
- * taken it, and only if it did not change after it was read; a crash between the two makes the change
- * be written again (at least once), never not at all.
+ * <p><b>Where the queue lives.</b> Not in this JVM, and in two places of the cluster, both partitioned
+ * like the cache and backed up on other members before the cache acknowledges a change:
+ * <ul>
+ *   <li>a plain put of an entry that never expires marks the cache's own record unwritten
+ *       ({@link CacheRecord#isUnwritten()}, one operation: {@link WriteBehindPutProcessor}); the owner
+ *       lists the key in its {@link UnwrittenKeys} index so that the flusher need not scan the map;</li>
+ *   <li>every other change goes to the cache's pending map ({@link PendingWrite}, one entry per key).</li>
+ * </ul>
+ * Either way a key holds one change, its latest (later changes coalesce), and the pending map's is the
+ * newer when both exist. A change is dropped only after the writer has taken it, and only if it did not
+ * change after it was read (a record by its version, a pending entry by its stamp); a crash between the
+ * two makes the change be written again (at least once), never not at all.
  *
- * <p><b>Who writes.</b> Each member writes the pending changes of the partitions it owns, so exactly one
+ * <p><b>Who writes.</b> Each member writes the changes of the partitions it owns, so exactly one
  * member is responsible for a key at a time; when a member dies, the backups it leaves are promoted
- * and their new owners write them. A flusher thread per cache looks a few times per delay for changes
+ * and their new owners write them. A member that gains a partition (promotion or migration) reads that
+ * partition's unwritten records once to list them, and every member does so for all it owns every
+ * {@value #RESCAN_MILLIS} ms in case it gained and lost ownership between two looks. A flusher thread per cache looks a few times per delay for changes
  * older than the delay, and hands them to {@code writeAll}/{@code deleteAll} in batches of the
  * configured size, oldest first.
  *
@@ -64,6 +78,10 @@ import javax.cache.integration.CacheWriterException;
  * still rejects go to the dead-letter map, where {@link #deadLetterKeys()}, {@link #replay} and
  * {@link #discard} work on them. The backlog is bounded; when full, a write waits or is refused
  * ({@link WriteBehindSettings.WhenFull}), before it changes anything.
+ *
+ * <p><b>Bound.</b> Hazelcast does not evict a write-behind cache's map (it could drop an unwritten
+ * record); the oldest member keeps it near {@code max-entries} per member by removing a share of the
+ * written records once a second ({@link UnwrittenRecords.RemoveWritten}).
  */
 public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
@@ -72,12 +90,9 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private static final long FIRST_RETRY_DELAY_MILLIS = 100;
   private static final int RECENT_BATCHES = 4096;
   private static final long MAX_IDLE_LOOK_MILLIS = 1_000;
-  /**
-   * How far back, before a member left, one-operation puts are recorded again. Their pending change is
-   * queued right behind the put on the owner's partition thread, so it is lost only within microseconds
-   * of the put; a minute covers any stall of that thread.
-   */
-  private static final long RECOVERY_WINDOW_MILLIS = 60_000;
+  /** How often every member lists all unwritten records of the partitions it owns (see class comment). */
+  static final long RESCAN_MILLIS = 30_000;
+  private static final long EVICTION_CHECK_MILLIS = 1_000;
 
   private final String cacheName;
   private final HazelcastInstance hazelcast;
@@ -86,6 +101,11 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private final WriteBehindSettings settings;
   private final IMap<Object, PendingWrite> pending;
   private final String mapName;
+  private final IMap<Object, CacheRecord> records;
+  private final UnwrittenKeys unwrittenKeys;
+  /** Unwritten records per member (by member UUID), for the cluster-wide backlog. */
+  private final ReplicatedMap<String, Long> unwrittenByMember;
+  private final int maxEntriesPerMember;
   private final UUID membershipListener;
   private final IMap<Object, DeadLetter> deadLetters;
   private final ScheduledExecutorService flusher;
@@ -105,14 +125,21 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** Cluster time before which no pending change this member owns is due (a flusher tick skips reading). */
   private volatile long nextDueAt;
   private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
-  /** Keys whose changes the current flush has handed to the writer successfully. */
+  /** Keys whose changes the current flush has handed to the writer successfully (or dead-lettered). */
   private final Set<Object> writtenThisFlush = new HashSet<>();
+  /** Of the changes the current flush read, those that came from unwritten records: key → its record. */
+  private final Map<Object, RecordChange> fromRecords = new HashMap<>();
+  /** Partitions whose unwritten records have been listed since this member last gained them. */
+  private final Set<Integer> listedPartitions = new HashSet<>();
+  private long nextRescanAt;
+  private long nextEvictionCheckAt;
+  private final LongAdder evicted = new LongAdder();
   /** Owner-clock reading taken just before the changes being written were read; see {@link PendingWrite}. */
   private long readAt;
   private volatile boolean closed;
 
   public WriteBehind(String cacheName, HazelcastInstance hazelcast, SerializationService serialization,
-      String mapName, CacheWriter<K, V> writer, WriteBehindSettings settings) {
+      String mapName, CacheWriter<K, V> writer, WriteBehindSettings settings, int maxEntriesPerMember) {
     this.cacheName = cacheName;
     this.hazelcast = hazelcast;
     this.serialization = serialization;
@@ -121,6 +148,10 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     this.mapName = mapName;
     this.pending = hazelcast.getMap(CacheNames.pendingName(mapName));
     this.deadLetters = hazelcast.getMap(CacheNames.deadLettersName(mapName));
+    this.records = hazelcast.getMap(mapName);
+    this.unwrittenKeys = UnwrittenKeys.of(hazelcast.getName(), mapName);
+    this.unwrittenByMember = hazelcast.getReplicatedMap(CacheNames.unwrittenCountsName(mapName));
+    this.maxEntriesPerMember = maxEntriesPerMember;
     this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "tiercache-write-behind-" + cacheName);
       thread.setDaemon(true);
@@ -128,16 +159,10 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     });
     long tick = Math.max(10, Math.min(200, settings.delayMillis() / 4));
     flusher.scheduleWithFixedDelay(this::flushTick, tick, tick, TimeUnit.MILLISECONDS);
-    // A member that left before this one opened the cache had nobody here to recover for it.
-    long openedAt = PendingWrite.ownerClock();
-    flusher.execute(() -> recoverAfterMemberLoss(openedAt - RECOVERY_WINDOW_MILLIS));
     this.membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipAdapter() {
       @Override
       public void memberRemoved(MembershipEvent event) {
-        long since = PendingWrite.ownerClock() - RECOVERY_WINDOW_MILLIS;
-        if (!closed) {
-          flusher.execute(() -> recoverAfterMemberLoss(since));
-        }
+        unwrittenByMember.remove(event.getMember().getUuid().toString());
       }
     });
   }
@@ -145,31 +170,6 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** The name of the map that holds this cache's pending changes. */
   public String pendingMapName() {
     return pending.getName();
-  }
-
-  /**
-   * After a member left (and once when this member opens the cache, in case one left before): records
-   * again the values of entries written by one-operation puts
-   * ({@code WriteBehindPutProcessor}) in the last {@link #RECOVERY_WINDOW_MILLIS}, whose pending change the
-   * member may have taken with it. Waits (a while) for the partitions to be safe first, so that it sees the
-   * promoted backups.
-   */
-  private void recoverAfterMemberLoss(long since) {
-    try {
-      long deadline = System.currentTimeMillis() + BLOCK_LIMIT_MILLIS;
-      while (!hazelcast.getPartitionService().isClusterSafe() && System.currentTimeMillis() < deadline && !closed) {
-        Thread.sleep(50);
-      }
-      WriteBehindPutProcessor.Recover recover = new WriteBehindPutProcessor.Recover(pending.getName(), since);
-      hazelcast.<Object, CacheRecord>getMap(mapName).executeOnEntries(recover, recover.predicate());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      if (!closed && hazelcast.getLifecycleService().isRunning()) {
-        LOG.log(Level.WARNING, "Write-behind of cache " + cacheName + " could not re-record the changes of the "
-            + "last " + RECOVERY_WINDOW_MILLIS + " ms after a member left", e);
-      }
-    }
   }
 
   public WriteBehindSettings settings() {
@@ -190,7 +190,21 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     pending.executeOnKey(key, PendingWrite.record(null, clusterTime()));
   }
 
-  /** The change of {@code key} not yet written, or {@code null}. Read-through must not load over it. */
+  /**
+   * Moves the change an unwritten record holds into the pending map, unless the pending map already has
+   * a (newer) change of the key; for a caller about to remove the record, holding the key's lock. Needs
+   * no room: the change is in the backlog already.
+   */
+  public void handOver(Data key, CacheRecord record) {
+    if (pending.get(key) == null) {
+      pending.executeOnKey(key, PendingWrite.record(record.value(), record.unwrittenSince()));
+    }
+  }
+
+  /**
+   * The change of {@code key} in the pending map, or {@code null}. Read-through must not load over it
+   * (an unwritten record needs no such care: it is there, so nothing loads).
+   */
   public PendingWrite pendingFor(Data key) {
     return pending.get(key);
   }
@@ -206,7 +220,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     if (settings.whenFull() == WriteBehindSettings.WhenFull.BLOCK) {
       long deadline = System.currentTimeMillis() + BLOCK_LIMIT_MILLIS;
       while (System.currentTimeMillis() < deadline) {
-        approximateBacklog = pending.size();
+        approximateBacklog = backlog();
         if (approximateBacklog < settings.maxBacklog()) {
           return;
         }
@@ -227,10 +241,12 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   private void flushTick() {
     try {
-      approximateBacklog = pending.size();
+      publishUnwrittenCount();
+      approximateBacklog = backlog();
       if (System.currentTimeMillis() >= nextAttemptAt && clusterTime() >= nextDueAt) {
         flush(false);
       }
+      evictIfOverBound();
     } catch (RuntimeException e) {
       if (!closed && hazelcast.getLifecycleService().isRunning()) {
         LOG.log(Level.WARNING, "Write-behind of cache " + cacheName + " failed to run", e);
@@ -245,7 +261,9 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private boolean flush(boolean all) {
     synchronized (flushLock) {
       readAt = PendingWrite.ownerClock();
-      List<Map.Entry<Object, PendingWrite>> changes = readOwnedChanges();
+      List<Integer> owned = ownedPartitions();
+      List<Map.Entry<Object, PendingWrite>> changes = readOwnedChanges(owned);
+      addUnwrittenRecords(owned, changes);
       if (changes.isEmpty()) {
         oldestPendingSince = 0;
         return true;
@@ -350,7 +368,11 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
           return false;
         }
         deadLetters.set(key, new DeadLetter(change.value(), String.valueOf(rootCause(e)), clusterTime()));
-        pending.executeOnKey(key, PendingWrite.removeWrittenBefore(readAt));
+        if (fromRecords.containsKey(key)) {
+          writtenThisFlush.add(key); // marked written with the others: it is kept as a dead letter now
+        } else {
+          pending.executeOnKey(key, PendingWrite.removeWrittenBefore(readAt));
+        }
         deadLettered.increment();
         LOG.warning("Write-behind of cache " + cacheName + ": the system of record rejected the change of key "
             + key + " for good; it is kept as a dead letter: " + rootCause(e));
@@ -371,20 +393,65 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   }
 
   /**
-   * Removes what the flush wrote from the pending map, each change only if its key did not change
-   * after the flusher read it: one call per partition for the whole flush (see {@link PerPartition}).
-   * If the member dies before, the next owner writes those changes again (upserts make that harmless).
+   * Drops what the flush wrote: from the pending map each change only if its key did not change after
+   * the flusher read it, and from unwritten records the mark only if the record still has the version
+   * written; one call per partition for the whole flush (see {@link PerPartition}). If the member dies
+   * before, the next owner writes those changes again (upserts make that harmless).
    */
   private void removeWritten() {
     if (writtenThisFlush.isEmpty()) {
       return;
     }
     try {
-      PerPartition.submitToKeys(pending, hazelcast.getPartitionService(), writtenThisFlush,
-          PendingWrite.removeWrittenBefore(readAt)).join();
+      Set<Object> pendingKeys = new HashSet<>();
+      Map<Integer, Map<Data, Long>> recordsByPartition = new HashMap<>();
+      for (Object key : writtenThisFlush) {
+        RecordChange record = fromRecords.get(key);
+        if (record == null) {
+          pendingKeys.add(key);
+        } else {
+          recordsByPartition.computeIfAbsent(record.partition(), p -> new HashMap<>()).put(record.key(), record.version());
+        }
+      }
+      List<CompletableFuture<?>> calls = new ArrayList<>();
+      if (!pendingKeys.isEmpty()) {
+        calls.add(PerPartition.submitToKeys(pending, hazelcast.getPartitionService(), pendingKeys,
+            PendingWrite.removeWrittenBefore(readAt)));
+      }
+      for (Map<Data, Long> written : recordsByPartition.values()) {
+        calls.add(records.submitToKeys(new HashSet<>(written.keySet()), new UnwrittenRecords.MarkWritten(written))
+            .toCompletableFuture());
+      }
+      CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+      recordsByPartition.forEach((partition, written) ->
+          written.forEach((key, version) -> unwrittenKeys.remove(partition, key, version)));
     } finally {
       writtenThisFlush.clear();
+      fromRecords.clear();
     }
+  }
+
+  /** The partitions this member owns now; forgets the listed keys of those it no longer owns. */
+  private List<Integer> ownedPartitions() {
+    List<Integer> owned = new ArrayList<>();
+    for (Partition partition : hazelcast.getPartitionService().getPartitions()) {
+      if (partition.getOwner() != null && partition.getOwner().localMember()) {
+        owned.add(partition.getPartitionId());
+      }
+    }
+    Set<Integer> ownedSet = new HashSet<>(owned);
+    for (java.util.Iterator<Integer> it = listedPartitions.iterator(); it.hasNext(); ) {
+      int partition = it.next();
+      if (!ownedSet.contains(partition)) {
+        it.remove();
+        unwrittenKeys.forget(partition);
+      }
+    }
+    return owned;
+  }
+
+  private int partitionCount() {
+    return hazelcast.getPartitionService().getPartitions().size();
   }
 
   /**
@@ -392,25 +459,99 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
    * Uses the member-side map proxy's partition-restricted query; any other proxy falls back to the
    * public (two-step) way.
    */
-  private List<Map.Entry<Object, PendingWrite>> readOwnedChanges() {
+  private List<Map.Entry<Object, PendingWrite>> readOwnedChanges(List<Integer> owned) {
+    if (owned.isEmpty()) {
+      return new ArrayList<>();
+    }
     if (pending instanceof MapProxyImpl<Object, PendingWrite> proxy) {
-      PartitionService partitions = hazelcast.getPartitionService();
-      List<Integer> owned = new ArrayList<>();
-      int count = 0;
-      for (Partition partition : partitions.getPartitions()) {
-        count++;
-        if (partition.getOwner() != null && partition.getOwner().localMember()) {
-          owned.add(partition.getPartitionId());
-        }
-      }
-      if (owned.isEmpty()) {
-        return List.of();
-      }
-      return new ArrayList<>(proxy.entrySet(Predicates.alwaysTrue(), new PartitionIdSet(count, owned)));
+      return new ArrayList<>(proxy.entrySet(Predicates.alwaysTrue(), new PartitionIdSet(partitionCount(), owned)));
     }
     Set<Object> keys = pending.localKeySet();
-    return keys.isEmpty() ? List.of() : new ArrayList<>(pending.getAll(keys).entrySet());
+    return keys.isEmpty() ? new ArrayList<>() : new ArrayList<>(pending.getAll(keys).entrySet());
   }
+
+  /**
+   * Adds to {@code changes} the unwritten records of the partitions this member owns, except of keys
+   * that also have a pending-map change (which is newer). Lists first the unwritten records of
+   * partitions not listed since they were gained (all of them every {@link #RESCAN_MILLIS}).
+   */
+  private void addUnwrittenRecords(List<Integer> owned, List<Map.Entry<Object, PendingWrite>> changes) {
+    fromRecords.clear();
+    if (owned.isEmpty()) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (now >= nextRescanAt) {
+      listedPartitions.clear();
+      nextRescanAt = now + RESCAN_MILLIS;
+    }
+    List<Integer> unlisted = new ArrayList<>();
+    for (int partition : owned) {
+      if (!listedPartitions.contains(partition)) {
+        unlisted.add(partition);
+      }
+    }
+    if (!unlisted.isEmpty()) {
+      listUnwritten(unlisted);
+    }
+    Map<Data, Long> listed = new HashMap<>();
+    Map<Data, Integer> partitionOf = new HashMap<>();
+    for (int partition : owned) {
+      unwrittenKeys.keys(partition).forEach((key, version) -> {
+        listed.put(key, version);
+        partitionOf.put(key, partition);
+      });
+    }
+    if (listed.isEmpty()) {
+      return;
+    }
+    Set<Object> pendingKeys = new HashSet<>();
+    for (Map.Entry<Object, PendingWrite> change : changes) {
+      pendingKeys.add(change.getKey());
+    }
+    Map<Object, CacheRecord> found = records.getAll(new HashSet<>(listed.keySet()));
+    Set<Data> stillUnwritten = new HashSet<>();
+    for (Map.Entry<Object, CacheRecord> e : found.entrySet()) {
+      CacheRecord record = e.getValue();
+      if (record == null || !record.isUnwritten()) {
+        continue;
+      }
+      Data key = serialization.toData(e.getKey());
+      stillUnwritten.add(key);
+      if (pendingKeys.contains(e.getKey())) {
+        continue;
+      }
+      fromRecords.put(e.getKey(), new RecordChange(key, partitionOf.getOrDefault(key, partitionOf(key)), record.version()));
+      changes.add(Map.entry(e.getKey(), PendingWrite.ofUnwrittenRecord(record)));
+    }
+    // Listed keys whose record was written or replaced meanwhile: unlist them, unless a put listed them again.
+    listed.forEach((key, version) -> {
+      if (!stillUnwritten.contains(key)) {
+        unwrittenKeys.remove(partitionOf(key), key, version);
+      }
+    });
+  }
+
+  /** Lists the unwritten records of {@code partitions} (gained, or due for the periodic look). */
+  private void listUnwritten(List<Integer> partitions) {
+    if (!(records instanceof MapProxyImpl<Object, CacheRecord> proxy)) {
+      return;
+    }
+    PartitionService partitionService = hazelcast.getPartitionService();
+    for (Map.Entry<Object, CacheRecord> e
+        : proxy.entrySet(new UnwrittenRecords.Unwritten(), new PartitionIdSet(partitionCount(), partitions))) {
+      Data key = serialization.toData(e.getKey());
+      unwrittenKeys.add(partitionService.getPartition(key).getPartitionId(), key, e.getValue().version());
+    }
+    listedPartitions.addAll(partitions);
+  }
+
+  private int partitionOf(Data key) {
+    return hazelcast.getPartitionService().getPartition(key).getPartitionId();
+  }
+
+  /** A change read from an unwritten record: its key as stored, partition and version. */
+  private record RecordChange(Data key, int partition, long version) {}
 
   private void backOff(RuntimeException e) {
     nextAttemptAt = System.currentTimeMillis() + retryDelay;
@@ -494,14 +635,15 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       return false;
     }
     Data k = serialization.toData(key);
-    pending.lock(k);
+    records.lock(k); // the cache's lock of the key: no put runs in between
     try {
-      if (pending.get(k) == null) {
+      CacheRecord record = records.get(k);
+      if (pending.get(k) == null && (record == null || !record.isUnwritten())) {
         pending.executeOnKey(k, PendingWrite.record(letter.value(), clusterTime()));
       }
       deadLetters.remove(key, letter);
     } finally {
-      pending.unlock(k);
+      records.unlock(k);
     }
     return true;
   }
@@ -513,9 +655,63 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   // ------------------------------------------------------------------ statistics (MXBean)
 
+  /**
+   * Changes waiting cluster-wide, counted exactly: the pending map's entries plus the unwritten records
+   * (one query over the cache's map; the backlog bound uses the cheaper {@link #backlog()}).
+   */
   @Override
   public long getBacklog() {
-    return pending.size();
+    long unwritten = records.aggregate(Aggregators.count(), new UnwrittenRecords.Unwritten());
+    return pending.size() + unwritten;
+  }
+
+  /** Changes waiting cluster-wide: the pending map's, plus the unwritten records each member reports. */
+  private long backlog() {
+    long unwritten = 0;
+    for (Long count : unwrittenByMember.values()) {
+      unwritten += count;
+    }
+    return pending.size() + unwritten;
+  }
+
+  /** Tells the other members how many unwritten records this member lists (owned partitions only). */
+  private void publishUnwrittenCount() {
+    String self = hazelcast.getCluster().getLocalMember().getUuid().toString();
+    long count = unwrittenKeys.size();
+    Long published = unwrittenByMember.get(self);
+    if (published == null || published != count) {
+      unwrittenByMember.put(self, count);
+    }
+  }
+
+  /**
+   * Keeps the cache's map near {@code max-entries} per member, by removing a share of the written
+   * records when it holds more (run by the oldest member, at most once a second). Unwritten records
+   * are never removed; the backlog bound limits how many there are.
+   */
+  private void evictIfOverBound() {
+    long now = System.currentTimeMillis();
+    if (now < nextEvictionCheckAt || !hazelcast.getCluster().getMembers().iterator().next().localMember()) {
+      return;
+    }
+    nextEvictionCheckAt = now + EVICTION_CHECK_MILLIS;
+    long limit = (long) maxEntriesPerMember * hazelcast.getCluster().getMembers().size();
+    long size = records.size();
+    if (size <= limit) {
+      return;
+    }
+    // Down to 90% of the bound, as a share of the written records (the unwritten stay).
+    long excess = size - limit * 9 / 10;
+    long written = Math.max(1, size - backlog());
+    int perMille = (int) Math.min(1000, Math.max(1, (excess * 1000 + written - 1) / written));
+    int salt = java.util.concurrent.ThreadLocalRandom.current().nextInt();
+    records.executeOnEntries(new UnwrittenRecords.RemoveWritten(perMille, salt));
+    evicted.add(size - records.size());
+  }
+
+  /** Records removed by {@link #evictIfOverBound()} (approximate: removals by others count too). */
+  public long evictedCount() {
+    return evicted.sum();
   }
 
   @Override
@@ -589,11 +785,9 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     try {
       if (hazelcast.getLifecycleService().isRunning()) {
         hazelcast.getCluster().removeMembershipListener(membershipListener);
-        // One operation on every partition: runs after the pending changes that one-operation puts queued.
-        pending.size();
       }
       while (hazelcast.getLifecycleService().isRunning()) {
-        if (flush(true) && pending.localKeySet().isEmpty()) {
+        if (flush(true) && ownedLeft() == 0) {
           return 0;
         }
         if (System.currentTimeMillis() >= deadline) {
@@ -601,13 +795,26 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
         }
         Thread.sleep(Math.min(retryDelay, 1_000));
       }
-      int left = hazelcast.getLifecycleService().isRunning() ? pending.localKeySet().size() : -1;
+      int left = hazelcast.getLifecycleService().isRunning() ? ownedLeft() : -1;
       LOG.warning("Write-behind of cache " + cacheName + " stopped with " + left + " changes not yet written"
-          + " on this member (last writer error: " + lastError + "); they stay in the cluster's pending map.");
+          + " on this member (last writer error: " + lastError + "); they stay in the cluster for the next owner.");
       return left;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return pending.localKeySet().size();
+      return -1;
+    } finally {
+      UnwrittenKeys.drop(hazelcast.getName(), records.getName());
+      if (hazelcast.getLifecycleService().isRunning()) {
+        unwrittenByMember.remove(hazelcast.getCluster().getLocalMember().getUuid().toString());
+      }
+    }
+  }
+
+  /** Changes of the partitions this member owns still to be written (after a flush). */
+  private int ownedLeft() {
+    synchronized (flushLock) {
+      ownedPartitions();
+      return pending.localKeySet().size() + unwrittenKeys.size();
     }
   }
 
