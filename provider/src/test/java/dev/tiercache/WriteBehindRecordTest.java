@@ -113,6 +113,32 @@ class WriteBehindRecordTest {
   }
 
   @Test
+  void aMemberThatGainsPartitionsByMigrationWritesTheirUnwrittenRecords() throws Exception {
+    Postgres.recreate(TABLE);
+    List<java.net.URI> uris = TestCluster.configure(dir, 3);
+    try (TestCluster first = TestCluster.start(uris.subList(0, 2))) {
+      List<Cache<String, String>> caches = open(first, 2, WriteBehindSettings.DEFAULTS.withDelayMillis(10_000));
+      for (int i = 0; i < 1_000; i++) {
+        caches.get(0).put("k" + i, "v" + i);
+      }
+      try (TestCluster third = TestCluster.start(uris.subList(2, 3))) {
+        Cache<String, String> joined = open(third, 1, WriteBehindSettings.DEFAULTS.withDelayMillis(10_000)).get(0);
+        HazelcastInstance hazelcast = third.manager(0).unwrap(HazelcastInstance.class);
+        await("partitions migrated to the new member", 30_000, () -> hazelcast.getPartitionService().isClusterSafe()
+            && hazelcast.getPartitionService().getPartitions().stream()
+                .anyMatch(p -> p.getOwner() != null && p.getOwner().localMember()));
+        await("1000 rows", 60_000, () -> rows().size() == 1_000);
+        Map<String, String> rows = rows();
+        for (int i = 0; i < 1_000; i++) {
+          assertEquals("v" + i, rows.get("k" + i), "row k" + i);
+        }
+        assertTrue(writeBehind(joined).getWritten() > 0,
+            "the new member wrote the unwritten records of the partitions it gained: " + writeBehind(joined).getWritten());
+      }
+    }
+  }
+
+  @Test
   void aPutAfterAChangeInThePendingMapFollowsIt() throws Exception {
     Postgres.recreate(TABLE);
     List<String> seed = new ArrayList<>();
@@ -192,6 +218,7 @@ class WriteBehindRecordTest {
       }
       await("the map back within 2 x 100 entries", 30_000, () -> entries(cache) <= 200);
       assertTrue(entries(cache) > 0, "eviction removes a share, not everything");
+      assertTrue(writeBehind(cache).getEvicted() >= 300, "the oldest member evicted: " + writeBehind(cache).getEvicted());
     }
   }
 }

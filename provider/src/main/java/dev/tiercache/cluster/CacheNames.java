@@ -52,14 +52,18 @@ public final class CacheNames {
         ? mapName.substring(0, mapName.length() - WRITE_BEHIND_SUFFIX.length()) : mapName;
   }
 
-  /** Destroys a cache's map (either kind) and its side maps, cluster-wide. */
+  /**
+   * Destroys a cache's map (either kind) and its side maps, cluster-wide: those that exist, so that
+   * managers destroying the same cache one after the other do not create a map again only to destroy
+   * it (each destroy also reaches the members as an asynchronous event, which could then hit a cache
+   * created anew meanwhile).
+   */
   public static void destroyCacheMaps(HazelcastInstance hazelcast, String cacheName, String scope) {
     String plain = mapName(cacheName, scope, false);
-    hazelcast.getMap(plain).destroy();
-    java.util.Set<String> others = java.util.Set.of(mapName(cacheName, scope, true), loadFailuresName(plain),
+    java.util.Set<String> names = java.util.Set.of(plain, mapName(cacheName, scope, true), loadFailuresName(plain),
         pendingName(plain), deadLettersName(plain), unwrittenCountsName(plain));
     for (DistributedObject object : hazelcast.getDistributedObjects()) {
-      if (others.contains(object.getName())) {
+      if (names.contains(object.getName())) {
         object.destroy();
       }
     }

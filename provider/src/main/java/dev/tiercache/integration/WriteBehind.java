@@ -709,8 +709,9 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     evicted.add(size - records.size());
   }
 
-  /** Records removed by {@link #evictIfOverBound()} (approximate: removals by others count too). */
-  public long evictedCount() {
+  /** Records removed by {@link #evictIfOverBound()} (approximate: removals by others meanwhile count too). */
+  @Override
+  public long getEvicted() {
     return evicted.sum();
   }
 

@@ -29,4 +29,7 @@ public interface WriteBehindMXBean {
 
   /** The writer's last error, or an empty string. */
   String getLastError();
+
+  /** Written entries this member removed to keep the cache's map near its bound. */
+  long getEvicted();
 }
