@@ -175,6 +175,66 @@ class WriteBehindRecordTest {
   }
 
   @Test
+  void mixedOperationsWhileFlushingEndWithTheLastOfEachKeyInPostgres() throws Exception {
+    Postgres.recreate(TABLE);
+    try (TestCluster cluster = TestCluster.start(dir, 2)) {
+      // A short delay, so that flushes (and their marking of written records) run between the operations.
+      List<Cache<String, String>> caches = open(cluster, 2, WriteBehindSettings.DEFAULTS.withDelayMillis(20));
+      int threads = 4;
+      int keysPerThread = 25;
+      Map<String, String> expected = new java.util.concurrent.ConcurrentHashMap<>();
+      List<Thread> writers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int writer = t;
+        Cache<String, String> cache = caches.get(t % 2);
+        writers.add(new Thread(() -> {
+          java.util.Random random = new java.util.Random(writer);
+          for (int n = 0; n < 2_500; n++) {
+            // Each key has one writer, so its last acknowledged change is well defined.
+            String key = "k" + writer + "-" + random.nextInt(keysPerThread);
+            String value = "w" + writer + "-" + n;
+            switch (random.nextInt(6)) {
+              case 0 -> {
+                cache.remove(key);
+                expected.put(key, "");
+              }
+              case 1 -> {
+                cache.getAndPut(key, value);
+                expected.put(key, value);
+              }
+              case 2 -> {
+                if (cache.replace(key, value)) {
+                  expected.put(key, value);
+                }
+              }
+              default -> { // plain puts, the one-operation path, most of the time
+                cache.put(key, value);
+                expected.put(key, value);
+              }
+            }
+          }
+        }));
+      }
+      writers.forEach(Thread::start);
+      for (Thread writer : writers) {
+        writer.join();
+      }
+      await("the backlog to empty", 60_000, () -> writeBehind(caches.get(0)).getBacklog() == 0);
+      Map<String, String> rows = rows();
+      int wrong = 0;
+      for (Map.Entry<String, String> e : expected.entrySet()) {
+        String want = e.getValue().isEmpty() ? null : e.getValue();
+        if (!java.util.Objects.equals(want, rows.get(e.getKey()))) {
+          wrong++;
+        }
+        assertEquals(want, caches.get(1).get(e.getKey()), "the cache agrees, key " + e.getKey());
+      }
+      assertEquals(0, wrong, "rows that do not hold the last acknowledged change of their key (of "
+          + expected.size() + ")");
+    }
+  }
+
+  @Test
   void clearDropsEntriesButNotTheirUnwrittenChanges() throws Exception {
     Postgres.recreate(TABLE);
     try (TestCluster cluster = TestCluster.start(dir, 2)) {

@@ -94,6 +94,14 @@ public class DrainBenchmark {
       }
     }
 
+    /** Outside the timed drain: it really emptied the backlog (an exact count, one query over the map). */
+    @TearDown(Level.Iteration)
+    public void checkDrained() {
+      if (writeBehind.getBacklog() != 0) {
+        throw new IllegalStateException("the backlog did not drain: " + writeBehind.getBacklog() + " left");
+      }
+    }
+
     @TearDown(Level.Trial)
     public void report() {
       System.out.printf("%nwrite-behind drain: %.2f database round trips per 1000 changes; batch sizes %s%n",
@@ -114,8 +122,8 @@ public class DrainBenchmark {
   @Benchmark
   public long writeBehindDrain(Backlog backlog) throws Exception {
     long before = roundTrips();
-    if (!backlog.writeBehind.flush() || backlog.writeBehind.getBacklog() != 0) {
-      throw new IllegalStateException("the backlog did not drain: " + backlog.writeBehind.getLastError());
+    if (!backlog.writeBehind.flush()) {
+      throw new IllegalStateException("the writer failed: " + backlog.writeBehind.getLastError());
     }
     backlog.drainTrips += roundTrips() - before;
     backlog.drained += CHANGES;

@@ -18,8 +18,11 @@ public final class UnwrittenKeys {
 
   private static final Map<String, UnwrittenKeys> BY_MAP = new ConcurrentHashMap<>();
 
-  /** Per partition: key → version of its latest unwritten record known here. */
-  private final Map<Integer, Map<Data, Long>> byPartition = new ConcurrentHashMap<>();
+  /** Per partition: key → its latest unwritten record known here. */
+  private final Map<Integer, Map<Data, Listed>> byPartition = new ConcurrentHashMap<>();
+
+  /** What the index knows of an unwritten record: its version, and since when it is unwritten (cluster time). */
+  public record Listed(long version, long since) {}
 
   private UnwrittenKeys() {}
 
@@ -33,13 +36,13 @@ public final class UnwrittenKeys {
     BY_MAP.remove(memberName + '/' + mapName);
   }
 
-  public void add(int partition, Data key, long version) {
-    byPartition.computeIfAbsent(partition, p -> new ConcurrentHashMap<>()).put(key, version);
+  public void add(int partition, Data key, long version, long since) {
+    byPartition.computeIfAbsent(partition, p -> new ConcurrentHashMap<>()).put(key, new Listed(version, since));
   }
 
-  /** The keys listed for {@code partition}, with their versions (a copy). */
-  public Map<Data, Long> keys(int partition) {
-    Map<Data, Long> keys = byPartition.get(partition);
+  /** The keys listed for {@code partition} (a copy). */
+  public Map<Data, Listed> keys(int partition) {
+    Map<Data, Listed> keys = byPartition.get(partition);
     return keys == null ? Map.of() : Map.copyOf(keys);
   }
 
@@ -48,9 +51,9 @@ public final class UnwrittenKeys {
    * a put that came in meanwhile has listed its own version and stays.
    */
   public void remove(int partition, Data key, long version) {
-    Map<Data, Long> keys = byPartition.get(partition);
+    Map<Data, Listed> keys = byPartition.get(partition);
     if (keys != null) {
-      keys.remove(key, version);
+      keys.computeIfPresent(key, (k, listed) -> listed.version() == version ? null : listed);
     }
   }
 
@@ -62,7 +65,7 @@ public final class UnwrittenKeys {
   /** How many keys are listed over all partitions. */
   public int size() {
     int size = 0;
-    for (Map<Data, Long> keys : byPartition.values()) {
+    for (Map<Data, Listed> keys : byPartition.values()) {
       size += keys.size();
     }
     return size;

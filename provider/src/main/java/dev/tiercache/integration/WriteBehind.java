@@ -92,7 +92,12 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private static final long MAX_IDLE_LOOK_MILLIS = 1_000;
   /** How often every member lists all unwritten records of the partitions it owns (see class comment). */
   static final long RESCAN_MILLIS = 30_000;
+  /** Below this many records to read, {@code getAll}; from it on, a query if they are a large share. */
+  private static final int SCAN_THRESHOLD = 1_000;
   private static final long EVICTION_CHECK_MILLIS = 1_000;
+
+  /** Test hook: runs in a flush between reading the pending map and reading the unwritten records. */
+  static volatile Runnable afterPendingRead;
 
   private final String cacheName;
   private final HazelcastInstance hazelcast;
@@ -132,6 +137,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** Partitions whose unwritten records have been listed since this member last gained them. */
   private final Set<Integer> listedPartitions = new HashSet<>();
   private long nextRescanAt;
+  private long recordCountCache;
+  private long recordCountAt;
   private long nextEvictionCheckAt;
   private final LongAdder evicted = new LongAdder();
   /** Owner-clock reading taken just before the changes being written were read; see {@link PendingWrite}. */
@@ -262,18 +269,31 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     synchronized (flushLock) {
       readAt = PendingWrite.ownerClock();
       List<Integer> owned = ownedPartitions();
-      List<Map.Entry<Object, PendingWrite>> changes = readOwnedChanges(owned);
-      addUnwrittenRecords(owned, changes);
+      fromRecords.clear();
+      // What is waiting: the pending map's changes (read with their values) and the unwritten records the
+      // index lists (only their keys and times: values are read below, for those that are written now).
+      List<Map.Entry<Object, PendingWrite>> pendingChanges = readOwnedChanges(owned);
+      Runnable hook = afterPendingRead;
+      if (hook != null) {
+        hook.run();
+      }
+      List<Candidate> changes = new ArrayList<>();
+      Set<Object> pendingKeys = new HashSet<>();
+      for (Map.Entry<Object, PendingWrite> change : pendingChanges) {
+        changes.add(new Candidate(change.getValue().since(), change, null, 0, null));
+        pendingKeys.add(change.getKey());
+      }
+      addListedRecords(owned, changes);
       if (changes.isEmpty()) {
         oldestPendingSince = 0;
         return true;
       }
-      changes.sort(Comparator.comparingLong(e -> e.getValue().since()));
-      oldestPendingSince = changes.get(0).getValue().since();
+      changes.sort(Comparator.comparingLong(Candidate::since));
+      oldestPendingSince = changes.get(0).since();
       long now = clusterTime();
       long cutoff = all ? Long.MAX_VALUE : now - settings.delayMillis();
       int dueCount = 0;
-      while (dueCount < changes.size() && changes.get(dueCount).getValue().since() <= cutoff) {
+      while (dueCount < changes.size() && changes.get(dueCount).since() <= cutoff) {
         dueCount++;
       }
       // Round the last batch up with the oldest changes not yet due, so that batches are as large as
@@ -282,10 +302,10 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       int take = Math.min(changes.size(), (dueCount + batch - 1) / batch * batch);
       // Nothing left is due before the oldest remaining change is; a change that arrives later is due
       // later still. Look again then, or within a second at most (a promoted backup may bring older ones).
-      long nextDue = take < changes.size() ? changes.get(take).getValue().since() + settings.delayMillis()
+      long nextDue = take < changes.size() ? changes.get(take).since() + settings.delayMillis()
           : now + settings.delayMillis();
       nextDueAt = Math.min(nextDue, now + MAX_IDLE_LOOK_MILLIS);
-      List<Map.Entry<Object, PendingWrite>> due = changes.subList(0, take);
+      List<Map.Entry<Object, PendingWrite>> due = resolve(changes.subList(0, take), pendingKeys);
       try {
         for (int from = 0; from < due.size(); from += settings.batchSize()) {
           if (!writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
@@ -471,12 +491,11 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   }
 
   /**
-   * Adds to {@code changes} the unwritten records of the partitions this member owns, except of keys
-   * that also have a pending-map change (which is newer). Lists first the unwritten records of
-   * partitions not listed since they were gained (all of them every {@link #RESCAN_MILLIS}).
+   * Adds to {@code changes} the unwritten records the index lists for the partitions this member owns.
+   * Lists first the unwritten records of partitions not listed since they were gained (all of them
+   * every {@link #RESCAN_MILLIS}).
    */
-  private void addUnwrittenRecords(List<Integer> owned, List<Map.Entry<Object, PendingWrite>> changes) {
-    fromRecords.clear();
+  private void addListedRecords(List<Integer> owned, List<Candidate> changes) {
     if (owned.isEmpty()) {
       return;
     }
@@ -494,43 +513,91 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     if (!unlisted.isEmpty()) {
       listUnwritten(unlisted);
     }
-    Map<Data, Long> listed = new HashMap<>();
-    Map<Data, Integer> partitionOf = new HashMap<>();
     for (int partition : owned) {
-      unwrittenKeys.keys(partition).forEach((key, version) -> {
-        listed.put(key, version);
-        partitionOf.put(key, partition);
-      });
+      unwrittenKeys.keys(partition).forEach((key, listed) ->
+          changes.add(new Candidate(listed.since(), null, key, partition, listed)));
+    }
+  }
+
+  /**
+   * The changes to write now: the pending-map changes among {@code taken} as they are, and for the listed
+   * records their current value, read now, if the record is still unwritten and its key has no
+   * pending-map change (which is newer). Listed keys whose record was written or replaced meanwhile are
+   * unlisted, unless a put listed them again.
+   */
+  private List<Map.Entry<Object, PendingWrite>> resolve(List<Candidate> taken, Set<Object> pendingKeys) {
+    List<Map.Entry<Object, PendingWrite>> due = new ArrayList<>(taken.size());
+    Map<Data, Candidate> listed = new HashMap<>();
+    for (Candidate candidate : taken) {
+      if (candidate.pending() != null) {
+        due.add(candidate.pending());
+      } else {
+        listed.put(candidate.key(), candidate);
+      }
     }
     if (listed.isEmpty()) {
-      return;
+      return due;
     }
-    Set<Object> pendingKeys = new HashSet<>();
-    for (Map.Entry<Object, PendingWrite> change : changes) {
-      pendingKeys.add(change.getKey());
-    }
-    Map<Object, CacheRecord> found = records.getAll(new HashSet<>(listed.keySet()));
-    Set<Data> stillUnwritten = new HashSet<>();
-    for (Map.Entry<Object, CacheRecord> e : found.entrySet()) {
-      CacheRecord record = e.getValue();
+    Map<Data, Map.Entry<Object, CacheRecord>> found = readRecords(listed.keySet());
+    listed.forEach((key, candidate) -> {
+      Map.Entry<Object, CacheRecord> entry = found.get(key);
+      CacheRecord record = entry == null ? null : entry.getValue();
       if (record == null || !record.isUnwritten()) {
-        continue;
-      }
-      Data key = serialization.toData(e.getKey());
-      stillUnwritten.add(key);
-      if (pendingKeys.contains(e.getKey())) {
-        continue;
-      }
-      fromRecords.put(e.getKey(), new RecordChange(key, partitionOf.getOrDefault(key, partitionOf(key)), record.version()));
-      changes.add(Map.entry(e.getKey(), PendingWrite.ofUnwrittenRecord(record)));
-    }
-    // Listed keys whose record was written or replaced meanwhile: unlist them, unless a put listed them again.
-    listed.forEach((key, version) -> {
-      if (!stillUnwritten.contains(key)) {
-        unwrittenKeys.remove(partitionOf(key), key, version);
+        unwrittenKeys.remove(candidate.partition(), key, candidate.listed().version());
+      } else if (!pendingKeys.contains(entry.getKey())) {
+        fromRecords.put(entry.getKey(), new RecordChange(key, candidate.partition(), record.version()));
+        due.add(Map.entry(entry.getKey(), PendingWrite.ofUnwrittenRecord(record)));
       }
     });
+    return due;
   }
+
+  /**
+   * The current records of {@code keys} (all in partitions this member owns), by key as stored: with
+   * {@code getAll}, or, when they are a large share of what this member holds, with one query over their
+   * partitions, which costs a fraction of {@code getAll} per entry (measured with the drain benchmark).
+   */
+  private Map<Data, Map.Entry<Object, CacheRecord>> readRecords(Set<Data> keys) {
+    Map<Data, Map.Entry<Object, CacheRecord>> found = new HashMap<>(keys.size() * 2);
+    Set<Integer> partitions = new HashSet<>();
+    for (Data key : keys) {
+      partitions.add(partitionOf(key));
+    }
+    long ownedEstimate = recordCount() * partitions.size() / partitionCount();
+    if (keys.size() >= SCAN_THRESHOLD && keys.size() * 4L >= ownedEstimate
+        && records instanceof MapProxyImpl<Object, CacheRecord> proxy) {
+      List<Integer> scanned = new ArrayList<>(partitions);
+      for (Map.Entry<Object, CacheRecord> e
+          : proxy.entrySet(new UnwrittenRecords.Unwritten(), new PartitionIdSet(partitionCount(), scanned))) {
+        Data key = serialization.toData(e.getKey());
+        if (keys.contains(key)) {
+          found.put(key, e);
+        }
+      }
+      return found;
+    }
+    for (Map.Entry<Object, CacheRecord> e : records.getAll(new HashSet<Object>(keys)).entrySet()) {
+      found.put(serialization.toData(e.getKey()), e);
+    }
+    return found;
+  }
+
+  /** The cache's record count, cluster-wide, refreshed at most every few seconds (a call per partition). */
+  private long recordCount() {
+    long now = System.currentTimeMillis();
+    if (now >= recordCountAt + 5_000) {
+      recordCountCache = records.size();
+      recordCountAt = now;
+    }
+    return recordCountCache;
+  }
+
+  /**
+   * A change waiting to be written: a pending-map change (with its value), or a listed unwritten record
+   * (its key as stored, partition and what the index knows; the value is read when it is written).
+   */
+  private record Candidate(long since, Map.Entry<Object, PendingWrite> pending, Data key, int partition,
+      UnwrittenKeys.Listed listed) {}
 
   /** Lists the unwritten records of {@code partitions} (gained, or due for the periodic look). */
   private void listUnwritten(List<Integer> partitions) {
@@ -541,7 +608,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     for (Map.Entry<Object, CacheRecord> e
         : proxy.entrySet(new UnwrittenRecords.Unwritten(), new PartitionIdSet(partitionCount(), partitions))) {
       Data key = serialization.toData(e.getKey());
-      unwrittenKeys.add(partitionService.getPartition(key).getPartitionId(), key, e.getValue().version());
+      unwrittenKeys.add(partitionService.getPartition(key).getPartitionId(), key, e.getValue().version(),
+          e.getValue().unwrittenSince());
     }
     listedPartitions.addAll(partitions);
   }
