@@ -1,7 +1,7 @@
 /**
  * The Hazelcast side of Tiercache (L2): the shared embedded members, the record each cache entry is
  * stored as, the names of the distributed maps, and the small operations that run on a key's owner
- * (one-step puts, write-behind's pending changes and their recovery, the near cache's version probe,
- * and {@code PerPartition} for running one over many keys). Implementation, not API.
+ * (one-step puts, write-behind's one-operation put, pending changes and unwritten records, the near
+ * cache's version probe, and {@code PerPartition} for running one over many keys). Implementation, not API.
  */
 package dev.tiercache.cluster;
