@@ -61,7 +61,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
    * When the value became a change not yet written to the system of record (cluster time), or 0 if it
    * is not one. Such a record is the only copy of its change ({@link WriteBehindPutProcessor}): it is
    * backed up with the record, never evicted, and made 0 only once the change has been written
-   * ({@link WriteBehindPutProcessor.MarkWritten}) or handed to the pending map by a later change.
+   * ({@link UnwrittenRecords.MarkWritten}) or handed to the pending map by a later change.
    */
   public long unwrittenSince() {
     return unwrittenSince;

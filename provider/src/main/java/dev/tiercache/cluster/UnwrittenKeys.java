@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class UnwrittenKeys {
 
-  private static final Map<String, UnwrittenKeys> BY_MAP = new ConcurrentHashMap<>();
+  /** By member name, then map name (two levels: the put's processor looks it up without building a key). */
+  private static final Map<String, Map<String, UnwrittenKeys>> BY_MEMBER = new ConcurrentHashMap<>();
 
   /** Per partition: key → its latest unwritten record known here. */
   private final Map<Integer, Map<Data, Listed>> byPartition = new ConcurrentHashMap<>();
@@ -28,12 +29,16 @@ public final class UnwrittenKeys {
 
   /** The index of map {@code mapName} on the member named {@code memberName}. */
   public static UnwrittenKeys of(String memberName, String mapName) {
-    return BY_MAP.computeIfAbsent(memberName + '/' + mapName, name -> new UnwrittenKeys());
+    return BY_MEMBER.computeIfAbsent(memberName, m -> new ConcurrentHashMap<>())
+        .computeIfAbsent(mapName, m -> new UnwrittenKeys());
   }
 
   /** Forgets the index (the member stops writing behind for the map). */
   public static void drop(String memberName, String mapName) {
-    BY_MAP.remove(memberName + '/' + mapName);
+    Map<String, UnwrittenKeys> maps = BY_MEMBER.get(memberName);
+    if (maps != null) {
+      maps.remove(mapName);
+    }
   }
 
   public void add(int partition, Data key, long version, long since) {

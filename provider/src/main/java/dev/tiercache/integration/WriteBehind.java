@@ -12,7 +12,6 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import com.hazelcast.partition.Partition;
-import com.hazelcast.partition.PartitionService;
 import com.hazelcast.query.Predicates;
 import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.CacheRecord;
@@ -105,8 +104,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private final CacheWriter<K, V> writer;
   private final WriteBehindSettings settings;
   private final IMap<Object, PendingWrite> pending;
-  private final String mapName;
   private final IMap<Object, CacheRecord> records;
+  private final int partitionCount;
   private final UnwrittenKeys unwrittenKeys;
   /** Unwritten records per member (by member UUID), for the cluster-wide backlog. */
   private final ReplicatedMap<String, Long> unwrittenByMember;
@@ -152,13 +151,13 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     this.serialization = serialization;
     this.writer = writer;
     this.settings = settings;
-    this.mapName = mapName;
     this.pending = hazelcast.getMap(CacheNames.pendingName(mapName));
     this.deadLetters = hazelcast.getMap(CacheNames.deadLettersName(mapName));
     this.records = hazelcast.getMap(mapName);
     this.unwrittenKeys = UnwrittenKeys.of(hazelcast.getName(), mapName);
     this.unwrittenByMember = hazelcast.getReplicatedMap(CacheNames.unwrittenCountsName(mapName));
     this.maxEntriesPerMember = maxEntriesPerMember;
+    this.partitionCount = hazelcast.getPartitionService().getPartitions().size();
     this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "tiercache-write-behind-" + cacheName);
       thread.setDaemon(true);
@@ -470,10 +469,6 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     return owned;
   }
 
-  private int partitionCount() {
-    return hazelcast.getPartitionService().getPartitions().size();
-  }
-
   /**
    * The pending changes of the partitions this member owns, read in one query over those partitions.
    * Uses the member-side map proxy's partition-restricted query; any other proxy falls back to the
@@ -484,7 +479,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       return new ArrayList<>();
     }
     if (pending instanceof MapProxyImpl<Object, PendingWrite> proxy) {
-      return new ArrayList<>(proxy.entrySet(Predicates.alwaysTrue(), new PartitionIdSet(partitionCount(), owned)));
+      return new ArrayList<>(proxy.entrySet(Predicates.alwaysTrue(), new PartitionIdSet(partitionCount, owned)));
     }
     Set<Object> keys = pending.localKeySet();
     return keys.isEmpty() ? new ArrayList<>() : new ArrayList<>(pending.getAll(keys).entrySet());
@@ -528,17 +523,19 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private List<Map.Entry<Object, PendingWrite>> resolve(List<Candidate> taken, Set<Object> pendingKeys) {
     List<Map.Entry<Object, PendingWrite>> due = new ArrayList<>(taken.size());
     Map<Data, Candidate> listed = new HashMap<>();
+    Set<Integer> partitions = new HashSet<>();
     for (Candidate candidate : taken) {
       if (candidate.pending() != null) {
         due.add(candidate.pending());
       } else {
         listed.put(candidate.key(), candidate);
+        partitions.add(candidate.partition());
       }
     }
     if (listed.isEmpty()) {
       return due;
     }
-    Map<Data, Map.Entry<Object, CacheRecord>> found = readRecords(listed.keySet());
+    Map<Data, Map.Entry<Object, CacheRecord>> found = readRecords(listed.keySet(), partitions);
     listed.forEach((key, candidate) -> {
       Map.Entry<Object, CacheRecord> entry = found.get(key);
       CacheRecord record = entry == null ? null : entry.getValue();
@@ -553,22 +550,18 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   }
 
   /**
-   * The current records of {@code keys} (all in partitions this member owns), by key as stored: with
+   * The current records of {@code keys} (in {@code partitions}, which this member owns), by key as stored: with
    * {@code getAll}, or, when they are a large share of what this member holds, with one query over their
    * partitions, which costs a fraction of {@code getAll} per entry (measured with the drain benchmark).
    */
-  private Map<Data, Map.Entry<Object, CacheRecord>> readRecords(Set<Data> keys) {
+  private Map<Data, Map.Entry<Object, CacheRecord>> readRecords(Set<Data> keys, Set<Integer> partitions) {
     Map<Data, Map.Entry<Object, CacheRecord>> found = new HashMap<>(keys.size() * 2);
-    Set<Integer> partitions = new HashSet<>();
-    for (Data key : keys) {
-      partitions.add(partitionOf(key));
-    }
-    long ownedEstimate = recordCount() * partitions.size() / partitionCount();
+    long ownedEstimate = recordCount() * partitions.size() / partitionCount;
     if (keys.size() >= SCAN_THRESHOLD && keys.size() * 4L >= ownedEstimate
         && records instanceof MapProxyImpl<Object, CacheRecord> proxy) {
       List<Integer> scanned = new ArrayList<>(partitions);
       for (Map.Entry<Object, CacheRecord> e
-          : proxy.entrySet(new UnwrittenRecords.Unwritten(), new PartitionIdSet(partitionCount(), scanned))) {
+          : proxy.entrySet(new UnwrittenRecords.Unwritten(), new PartitionIdSet(partitionCount, scanned))) {
         Data key = serialization.toData(e.getKey());
         if (keys.contains(key)) {
           found.put(key, e);
@@ -604,12 +597,10 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     if (!(records instanceof MapProxyImpl<Object, CacheRecord> proxy)) {
       return;
     }
-    PartitionService partitionService = hazelcast.getPartitionService();
     for (Map.Entry<Object, CacheRecord> e
-        : proxy.entrySet(new UnwrittenRecords.Unwritten(), new PartitionIdSet(partitionCount(), partitions))) {
+        : proxy.entrySet(new UnwrittenRecords.Unwritten(), new PartitionIdSet(partitionCount, partitions))) {
       Data key = serialization.toData(e.getKey());
-      unwrittenKeys.add(partitionService.getPartition(key).getPartitionId(), key, e.getValue().version(),
-          e.getValue().unwrittenSince());
+      unwrittenKeys.add(partitionOf(key), key, e.getValue().version(), e.getValue().unwrittenSince());
     }
     listedPartitions.addAll(partitions);
   }
