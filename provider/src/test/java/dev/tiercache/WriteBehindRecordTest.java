@@ -113,6 +113,29 @@ class WriteBehindRecordTest {
   }
 
   @Test
+  void aWrittenRecordIsMarkedWrittenOnItsBackupToo() throws Exception {
+    Postgres.recreate(TABLE);
+    try (TestCluster cluster = TestCluster.start(dir, 2)) {
+      List<Cache<String, String>> caches = open(cluster, 2, WriteBehindSettings.DEFAULTS.withDelayMillis(600_000));
+      for (int i = 0; i < 500; i++) {
+        caches.get(0).put("k" + i, "v" + i);
+      }
+      assertTrue(writeBehind(caches.get(0)).flush() && writeBehind(caches.get(1)).flush(), "both members wrote theirs");
+      assertEquals(500, rows().size());
+      assertEquals(0, writeBehind(caches.get(0)).getBacklog());
+
+      // The survivor's backups become its records: had the mark been cleared on the owners only, the
+      // records the dead member owned would come back unwritten (and be written again).
+      HazelcastInstance survivor = cluster.manager(0).unwrap(HazelcastInstance.class);
+      cluster.manager(1).unwrap(HazelcastInstance.class).getLifecycleService().terminate();
+      await("the survivor owns every partition", 30_000, () -> survivor.getPartitionService().getPartitions().stream()
+          .allMatch(p -> p.getOwner() != null && p.getOwner().localMember()));
+      assertEquals(500, entries(caches.get(0)), "no record lost");
+      assertEquals(0, writeBehind(caches.get(0)).getBacklog(), "no record came back unwritten");
+    }
+  }
+
+  @Test
   void aMemberThatGainsPartitionsByMigrationWritesTheirUnwrittenRecords() throws Exception {
     Postgres.recreate(TABLE);
     List<java.net.URI> uris = TestCluster.configure(dir, 3);

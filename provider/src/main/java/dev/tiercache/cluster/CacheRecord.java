@@ -1,9 +1,16 @@
 package dev.tiercache.cluster;
 
+import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.internal.serialization.impl.HeapData;
+import com.hazelcast.internal.serialization.impl.SerializationConstants;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * What the L2 map holds for one cache entry: the value in Hazelcast's serialized form, its absolute
@@ -61,7 +68,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
    * When the value became a change not yet written to the system of record (cluster time), or 0 if it
    * is not one. Such a record is the only copy of its change ({@link WriteBehindPutProcessor}): it is
    * backed up with the record, never evicted, and made 0 only once the change has been written
-   * ({@link UnwrittenRecords.MarkWritten}) or handed to the pending map by a later change.
+   * ({@link MarkWrittenOperation}) or handed to the pending map by a later change.
    */
   public long unwrittenSince() {
     return unwrittenSince;
@@ -90,6 +97,46 @@ public final class CacheRecord implements IdentifiedDataSerializable {
    */
   public CacheRecord withExpiry(long newExpiresAt) {
     return new CacheRecord(value, newExpiresAt, version + 1, unwrittenSince);
+  }
+
+  // Where the fields sit in Hazelcast's serialized form of a record (big-endian, the default byte order):
+  // Data header (partition hash, type), the identified flag, factory id, class id, then writeData's order.
+  private static final int IDENTIFIED_AT = 8;
+  private static final int FACTORY_AT = 9;
+  private static final int CLASS_AT = 13;
+  private static final int VERSION_AT = 25;
+  private static final int UNWRITTEN_AT = 33;
+  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+  /**
+   * The serialized record {@code record} with its unwritten mark cleared, if it is unwritten and has
+   * {@code version}; else {@code null}. Patches the mark in a copy of the bytes rather than
+   * deserializing the record and its value (a write-behind flush marks every record it writes); a
+   * form it does not recognise (another byte order) goes the long way.
+   */
+  static Data markedWritten(Data record, long version, SerializationService serialization) {
+    byte[] bytes = record.toByteArray();
+    if (hasKnownLayout(record, bytes)) {
+      if ((long) LONG.get(bytes, VERSION_AT) != version || (long) LONG.get(bytes, UNWRITTEN_AT) == 0) {
+        return null;
+      }
+      byte[] written = bytes.clone();
+      LONG.set(written, UNWRITTEN_AT, 0L);
+      return new HeapData(written);
+    }
+    CacheRecord current = serialization.toObject(record);
+    if (!current.isUnwritten() || current.version != version) {
+      return null;
+    }
+    return serialization.toData(new CacheRecord(current.value, current.expiresAt, current.version, 0));
+  }
+
+  private static boolean hasKnownLayout(Data record, byte[] bytes) {
+    return record.getType() == SerializationConstants.CONSTANT_TYPE_DATA_SERIALIZABLE
+        && bytes.length >= UNWRITTEN_AT + Long.BYTES && bytes[IDENTIFIED_AT] == 1
+        && (int) INT.get(bytes, FACTORY_AT) == RecordSerialization.FACTORY_ID
+        && (int) INT.get(bytes, CLASS_AT) == RecordSerialization.CACHE_RECORD;
   }
 
   @Override

@@ -18,9 +18,12 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE_REMOVER = 7;
   static final int VERSION_PROBE = 8;
   static final int WRITE_BEHIND_PUT_PROCESSOR = 9;
-  static final int MARK_WRITTEN = 10;
+  static final int MARK_WRITTEN_OPERATION = 10;
   static final int UNWRITTEN = 11;
   static final int REMOVE_WRITTEN = 12;
+  static final int MARK_WRITTEN_BACKUP = 13;
+  static final int READ_RECORDS_OPERATION = 14;
+  static final int RECORDS_READ = 15;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -51,11 +54,20 @@ final class RecordSerialization implements DataSerializableFactory {
     if (typeId == WRITE_BEHIND_PUT_PROCESSOR) {
       return new WriteBehindPutProcessor();
     }
-    if (typeId == MARK_WRITTEN) {
-      return new UnwrittenRecords.MarkWritten();
-    }
     if (typeId == UNWRITTEN) {
       return new UnwrittenRecords.Unwritten();
+    }
+    if (typeId == MARK_WRITTEN_OPERATION) {
+      return new MarkWrittenOperation.Primary();
+    }
+    if (typeId == MARK_WRITTEN_BACKUP) {
+      return new MarkWrittenOperation.Backup();
+    }
+    if (typeId == READ_RECORDS_OPERATION) {
+      return new ReadRecordsOperation();
+    }
+    if (typeId == RECORDS_READ) {
+      return new ReadRecordsOperation.Records();
     }
     if (typeId == REMOVE_WRITTEN) {
       return new UnwrittenRecords.RemoveWritten();

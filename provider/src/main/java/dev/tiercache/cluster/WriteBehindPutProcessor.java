@@ -20,7 +20,7 @@ import java.util.Map;
  * <p>The record itself is the pending change: the processor writes it with
  * {@link CacheRecord#unwrittenSince()} set, Hazelcast backs it up with the value like any record, and
  * the flusher of the partition's owner writes it to the system of record and then clears the mark
- * ({@link UnwrittenRecords.MarkWritten}). So a put costs what a plain Hazelcast write costs, and a promoted backup holds
+ * ({@link MarkWrittenOperation}). So a put costs what a plain Hazelcast write costs, and a promoted backup holds
  * exactly the unwritten records its dead owner held. Write-behind maps are never evicted by Hazelcast
  * ({@link Members}), so the only copy of a change is never dropped.
  *

@@ -2,6 +2,9 @@
  * The Hazelcast side of Tiercache (L2): the shared embedded members, the record each cache entry is
  * stored as, the names of the distributed maps, and the small operations that run on a key's owner
  * (one-step puts, write-behind's one-operation put, pending changes and unwritten records, the near
- * cache's version probe, and {@code PerPartition} for running one over many keys). Implementation, not API.
+ * cache's version probe, and {@code PerPartition} for running one over many keys). Two of them,
+ * {@code ReadRecordsOperation} and {@code MarkWrittenOperation}, are Hazelcast map operations rather
+ * than entry processors: the write-behind flusher runs them over every record it writes, and they skip
+ * the per-entry deserialization and events. Implementation, not API.
  */
 package dev.tiercache.cluster;

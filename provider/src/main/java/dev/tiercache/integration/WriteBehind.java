@@ -1,5 +1,6 @@
 package dev.tiercache.integration;
 
+import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.cluster.MembershipAdapter;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.core.HazelcastInstance;
@@ -7,17 +8,20 @@ import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.internal.util.collection.PartitionIdSet;
-import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.map.IMap;
-import com.hazelcast.replicatedmap.ReplicatedMap;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import com.hazelcast.partition.Partition;
 import com.hazelcast.query.Predicates;
+import com.hazelcast.replicatedmap.ReplicatedMap;
+import com.hazelcast.spi.impl.AbstractDistributedObject;
+import com.hazelcast.spi.impl.NodeEngine;
 import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.DeadLetter;
+import dev.tiercache.cluster.MarkWrittenOperation;
 import dev.tiercache.cluster.PendingWrite;
 import dev.tiercache.cluster.PerPartition;
+import dev.tiercache.cluster.ReadRecordsOperation;
 import dev.tiercache.cluster.UnwrittenKeys;
 import dev.tiercache.cluster.UnwrittenRecords;
 import dev.tiercache.cluster.WriteBehindPutProcessor;
@@ -91,8 +95,6 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private static final long MAX_IDLE_LOOK_MILLIS = 1_000;
   /** How often every member lists all unwritten records of the partitions it owns (see class comment). */
   static final long RESCAN_MILLIS = 30_000;
-  /** Below this many records to read, {@code getAll}; from it on, a query if they are a large share. */
-  private static final int SCAN_THRESHOLD = 1_000;
   private static final long EVICTION_CHECK_MILLIS = 1_000;
 
   /** Test hook: runs in a flush between reading the pending map and reading the unwritten records. */
@@ -106,6 +108,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private final IMap<Object, PendingWrite> pending;
   private final IMap<Object, CacheRecord> records;
   private final int partitionCount;
+  private final NodeEngine nodeEngine;
   private final UnwrittenKeys unwrittenKeys;
   /** Unwritten records per member (by member UUID), for the cluster-wide backlog. */
   private final ReplicatedMap<String, Long> unwrittenByMember;
@@ -136,8 +139,6 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** Partitions whose unwritten records have been listed since this member last gained them. */
   private final Set<Integer> listedPartitions = new HashSet<>();
   private long nextRescanAt;
-  private long recordCountCache;
-  private long recordCountAt;
   private long nextEvictionCheckAt;
   private final LongAdder evicted = new LongAdder();
   /** Owner-clock reading taken just before the changes being written were read; see {@link PendingWrite}. */
@@ -158,6 +159,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     this.unwrittenByMember = hazelcast.getReplicatedMap(CacheNames.unwrittenCountsName(mapName));
     this.maxEntriesPerMember = maxEntriesPerMember;
     this.partitionCount = hazelcast.getPartitionService().getPartitions().size();
+    this.nodeEngine = ((AbstractDistributedObject<?>) records).getNodeEngine();
     this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "tiercache-write-behind-" + cacheName);
       thread.setDaemon(true);
@@ -437,10 +439,16 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
         calls.add(PerPartition.submitToKeys(pending, hazelcast.getPartitionService(), pendingKeys,
             PendingWrite.removeWrittenBefore(readAt)));
       }
-      for (Map<Data, Long> written : recordsByPartition.values()) {
-        calls.add(records.submitToKeys(new HashSet<>(written.keySet()), new UnwrittenRecords.MarkWritten(written))
-            .toCompletableFuture());
-      }
+      recordsByPartition.forEach((partition, written) -> {
+        Data[] keys = new Data[written.size()];
+        long[] versions = new long[written.size()];
+        int i = 0;
+        for (Map.Entry<Data, Long> e : written.entrySet()) {
+          keys[i] = e.getKey();
+          versions[i++] = e.getValue();
+        }
+        calls.add(MarkWrittenOperation.submit(nodeEngine, records.getName(), partition, keys, versions));
+      });
       CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
       recordsByPartition.forEach((partition, written) ->
           written.forEach((key, version) -> unwrittenKeys.remove(partition, key, version)));
@@ -522,67 +530,42 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
    */
   private List<Map.Entry<Object, PendingWrite>> resolve(List<Candidate> taken, Set<Object> pendingKeys) {
     List<Map.Entry<Object, PendingWrite>> due = new ArrayList<>(taken.size());
-    Map<Data, Candidate> listed = new HashMap<>();
-    Set<Integer> partitions = new HashSet<>();
+    Map<Integer, List<Candidate>> listed = new HashMap<>();
     for (Candidate candidate : taken) {
       if (candidate.pending() != null) {
         due.add(candidate.pending());
       } else {
-        listed.put(candidate.key(), candidate);
-        partitions.add(candidate.partition());
+        listed.computeIfAbsent(candidate.partition(), p -> new ArrayList<>()).add(candidate);
       }
     }
-    if (listed.isEmpty()) {
-      return due;
-    }
-    Map<Data, Map.Entry<Object, CacheRecord>> found = readRecords(listed.keySet(), partitions);
-    listed.forEach((key, candidate) -> {
-      Map.Entry<Object, CacheRecord> entry = found.get(key);
-      CacheRecord record = entry == null ? null : entry.getValue();
-      if (record == null || !record.isUnwritten()) {
-        unwrittenKeys.remove(candidate.partition(), key, candidate.listed().version());
-      } else if (!pendingKeys.contains(entry.getKey())) {
-        fromRecords.put(entry.getKey(), new RecordChange(key, candidate.partition(), record.version()));
-        due.add(Map.entry(entry.getKey(), PendingWrite.ofUnwrittenRecord(record)));
+    // One read per partition, all at once; the records come back serialized, aligned with the keys.
+    List<Map.Entry<List<Candidate>, CompletableFuture<ReadRecordsOperation.Records>>> reads = new ArrayList<>();
+    listed.forEach((partition, candidates) -> {
+      Data[] keys = new Data[candidates.size()];
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = candidates.get(i).key();
       }
+      reads.add(Map.entry(candidates, ReadRecordsOperation.submit(nodeEngine, records.getName(), partition, keys)));
     });
-    return due;
-  }
-
-  /**
-   * The current records of {@code keys} (in {@code partitions}, which this member owns), by key as stored: with
-   * {@code getAll}, or, when they are a large share of what this member holds, with one query over their
-   * partitions, which costs a fraction of {@code getAll} per entry (measured with the drain benchmark).
-   */
-  private Map<Data, Map.Entry<Object, CacheRecord>> readRecords(Set<Data> keys, Set<Integer> partitions) {
-    Map<Data, Map.Entry<Object, CacheRecord>> found = new HashMap<>(keys.size() * 2);
-    long ownedEstimate = recordCount() * partitions.size() / partitionCount;
-    if (keys.size() >= SCAN_THRESHOLD && keys.size() * 4L >= ownedEstimate
-        && records instanceof MapProxyImpl<Object, CacheRecord> proxy) {
-      List<Integer> scanned = new ArrayList<>(partitions);
-      for (Map.Entry<Object, CacheRecord> e
-          : proxy.entrySet(new UnwrittenRecords.Unwritten(), new PartitionIdSet(partitionCount, scanned))) {
-        Data key = serialization.toData(e.getKey());
-        if (keys.contains(key)) {
-          found.put(key, e);
+    for (Map.Entry<List<Candidate>, CompletableFuture<ReadRecordsOperation.Records>> read : reads) {
+      List<Candidate> candidates = read.getKey();
+      ReadRecordsOperation.Records found = read.getValue().join();
+      for (int i = 0; i < candidates.size(); i++) {
+        Candidate candidate = candidates.get(i);
+        Data serialized = found.get(i);
+        CacheRecord record = serialized == null ? null : serialization.toObject(serialized);
+        if (record == null || !record.isUnwritten()) {
+          unwrittenKeys.remove(candidate.partition(), candidate.key(), candidate.listed().version());
+          continue;
+        }
+        Object key = serialization.toObject(candidate.key());
+        if (!pendingKeys.contains(key)) {
+          fromRecords.put(key, new RecordChange(candidate.key(), candidate.partition(), record.version()));
+          due.add(Map.entry(key, PendingWrite.ofUnwrittenRecord(record)));
         }
       }
-      return found;
     }
-    for (Map.Entry<Object, CacheRecord> e : records.getAll(new HashSet<Object>(keys)).entrySet()) {
-      found.put(serialization.toData(e.getKey()), e);
-    }
-    return found;
-  }
-
-  /** The cache's record count, cluster-wide, refreshed at most every few seconds (a call per partition). */
-  private long recordCount() {
-    long now = System.currentTimeMillis();
-    if (now >= recordCountAt + 5_000) {
-      recordCountCache = records.size();
-      recordCountAt = now;
-    }
-    return recordCountCache;
+    return due;
   }
 
   /**
