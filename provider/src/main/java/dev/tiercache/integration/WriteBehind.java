@@ -4,13 +4,13 @@ import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.cluster.MembershipAdapter;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.internal.partition.IPartition;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.internal.util.collection.PartitionIdSet;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
-import com.hazelcast.partition.Partition;
 import com.hazelcast.query.Predicates;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import com.hazelcast.spi.impl.AbstractDistributedObject;
@@ -39,9 +39,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
@@ -69,11 +71,12 @@ import javax.cache.integration.CacheWriterException;
  *
  * <p><b>Who writes.</b> Each member writes the changes of the partitions it owns, so exactly one
  * member is responsible for a key at a time; when a member dies, the backups it leaves are promoted
- * and their new owners write them. A member that gains a partition (promotion or migration) reads that
- * partition's unwritten records once to list them, and every member does so for all it owns every
- * {@value #RESCAN_MILLIS} ms in case it gained and lost ownership between two looks. A flusher thread per cache looks a few times per delay for changes
- * older than the delay, and hands them to {@code writeAll}/{@code deleteAll} in batches of the
- * configured size, oldest first.
+ * and their new owners write them. A member that gains a partition (promotion or migration) first
+ * waits until no other member is still writing a batch it read before the move ({@link HandOverFence}),
+ * then reads that partition's unwritten records once to list them; every member lists all it owns
+ * every {@value #RESCAN_MILLIS} ms in case it gained and lost ownership between two looks. A flusher
+ * thread per cache looks a few times per delay for changes older than the delay, and hands them to
+ * {@code writeAll}/{@code deleteAll} in batches of the configured size, oldest first.
  *
  * <p><b>Failures.</b> A failed batch is retried after a wait that doubles up to the configured maximum;
  * nothing is dropped. When the failure looks like a rejection of the data (SQL state class 22 or 23,
@@ -96,6 +99,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** How often every member lists all unwritten records of the partitions it owns (see class comment). */
   static final long RESCAN_MILLIS = 30_000;
   private static final long EVICTION_CHECK_MILLIS = 1_000;
+  /** How long a flush waits for the other members' flushes in progress before it tries again later. */
+  private static final long HAND_OVER_TIMEOUT_MILLIS = 30_000;
 
   /** Test hook: runs in a flush between reading the pending map and reading the unwritten records. */
   static volatile Runnable afterPendingRead;
@@ -116,7 +121,10 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private final UUID membershipListener;
   private final IMap<Object, DeadLetter> deadLetters;
   private final ScheduledExecutorService flusher;
-  private final Object flushLock = new Object();
+  /** Held for the whole of a flush, so that another member can wait until a flush in progress here is over. */
+  private final ReentrantLock flushLock = new ReentrantLock();
+  /** Partition → its version when this member last made sure no other member still writes its changes. */
+  private final Map<Integer, Integer> handedOver = new ConcurrentHashMap<>();
 
   private final LongAdder written = new LongAdder();
   private final LongAdder deleted = new LongAdder();
@@ -160,6 +168,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     this.maxEntriesPerMember = maxEntriesPerMember;
     this.partitionCount = hazelcast.getPartitionService().getPartitions().size();
     this.nodeEngine = ((AbstractDistributedObject<?>) records).getNodeEngine();
+    hazelcast.getUserContext().put(HandOverFence.contextKey(mapName), this);
     this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "tiercache-write-behind-" + cacheName);
       thread.setDaemon(true);
@@ -267,56 +276,67 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
    * Returns whether the writer accepted everything it was given.
    */
   private boolean flush(boolean all) {
-    synchronized (flushLock) {
-      readAt = PendingWrite.ownerClock();
-      List<Integer> owned = ownedPartitions();
-      fromRecords.clear();
-      // What is waiting: the pending map's changes (read with their values) and the unwritten records the
-      // index lists (only their keys and times: values are read below, for those that are written now).
-      List<Map.Entry<Object, PendingWrite>> pendingChanges = readOwnedChanges(owned);
-      Runnable hook = afterPendingRead;
-      if (hook != null) {
-        hook.run();
-      }
-      List<Candidate> changes = new ArrayList<>();
-      Set<Object> pendingKeys = new HashSet<>();
-      for (Map.Entry<Object, PendingWrite> change : pendingChanges) {
-        changes.add(new Candidate(change.getValue().since(), change, null, 0, null));
-        pendingKeys.add(change.getKey());
-      }
-      addListedRecords(owned, changes);
-      if (changes.isEmpty()) {
-        oldestPendingSince = 0;
-        return true;
-      }
-      changes.sort(Comparator.comparingLong(Candidate::since));
-      oldestPendingSince = changes.get(0).since();
-      long now = clusterTime();
-      long cutoff = all ? Long.MAX_VALUE : now - settings.delayMillis();
-      int dueCount = 0;
-      while (dueCount < changes.size() && changes.get(dueCount).since() <= cutoff) {
-        dueCount++;
-      }
-      // Round the last batch up with the oldest changes not yet due, so that batches are as large as
-      // configured whenever there is that much work; writing those a little early is harmless.
-      int batch = settings.batchSize();
-      int take = Math.min(changes.size(), (dueCount + batch - 1) / batch * batch);
-      // Nothing left is due before the oldest remaining change is; a change that arrives later is due
-      // later still. Look again then, or within a second at most (a promoted backup may bring older ones).
-      long nextDue = take < changes.size() ? changes.get(take).since() + settings.delayMillis()
-          : now + settings.delayMillis();
-      nextDueAt = Math.min(nextDue, now + MAX_IDLE_LOOK_MILLIS);
-      List<Map.Entry<Object, PendingWrite>> due = resolve(changes.subList(0, take), pendingKeys);
-      try {
-        for (int from = 0; from < due.size(); from += settings.batchSize()) {
-          if (!writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
-            return false;
-          }
+    // Before taking the lock, or two members that gained partitions from each other would wait for
+    // each other.
+    boolean handedOverAll = awaitHandOver();
+    flushLock.lock();
+    try {
+      return flushOwned(all) && handedOverAll;
+    } finally {
+      flushLock.unlock();
+    }
+  }
+
+  /** The flush itself, under the lock. */
+  private boolean flushOwned(boolean all) {
+    readAt = PendingWrite.ownerClock();
+    List<Integer> owned = ownedPartitions();
+    fromRecords.clear();
+    // What is waiting: the pending map's changes (read with their values) and the unwritten records the
+    // index lists (only their keys and times: values are read below, for those that are written now).
+    List<Map.Entry<Object, PendingWrite>> pendingChanges = readOwnedChanges(owned);
+    Runnable hook = afterPendingRead;
+    if (hook != null) {
+      hook.run();
+    }
+    List<Candidate> changes = new ArrayList<>();
+    Set<Object> pendingKeys = new HashSet<>();
+    for (Map.Entry<Object, PendingWrite> change : pendingChanges) {
+      changes.add(new Candidate(change.getValue().since(), change, null, 0, null));
+      pendingKeys.add(change.getKey());
+    }
+    addListedRecords(owned, changes);
+    if (changes.isEmpty()) {
+      oldestPendingSince = 0;
+      return true;
+    }
+    changes.sort(Comparator.comparingLong(Candidate::since));
+    oldestPendingSince = changes.get(0).since();
+    long now = clusterTime();
+    long cutoff = all ? Long.MAX_VALUE : now - settings.delayMillis();
+    int dueCount = 0;
+    while (dueCount < changes.size() && changes.get(dueCount).since() <= cutoff) {
+      dueCount++;
+    }
+    // Round the last batch up with the oldest changes not yet due, so that batches are as large as
+    // configured whenever there is that much work; writing those a little early is harmless.
+    int batch = settings.batchSize();
+    int take = Math.min(changes.size(), (dueCount + batch - 1) / batch * batch);
+    // Nothing left is due before the oldest remaining change is; a change that arrives later is due
+    // later still. Look again then, or within a second at most (a promoted backup may bring older ones).
+    long nextDue = take < changes.size() ? changes.get(take).since() + settings.delayMillis()
+        : now + settings.delayMillis();
+    nextDueAt = Math.min(nextDue, now + MAX_IDLE_LOOK_MILLIS);
+    List<Map.Entry<Object, PendingWrite>> due = resolve(changes.subList(0, take), pendingKeys);
+    try {
+      for (int from = 0; from < due.size(); from += settings.batchSize()) {
+        if (!writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
+          return false;
         }
-        return true;
-      } finally {
-        removeWritten();
       }
+      return true;
+    } finally {
+      removeWritten();
     }
   }
 
@@ -458,11 +478,17 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     }
   }
 
-  /** The partitions this member owns now; forgets the listed keys of those it no longer owns. */
+  /**
+   * The partitions whose changes this member writes now: those it owns, that are not migrating, and
+   * whose hand-over it has waited for at their current version ({@link #awaitHandOver()}). Forgets the
+   * listed keys of the others.
+   */
   private List<Integer> ownedPartitions() {
     List<Integer> owned = new ArrayList<>();
-    for (Partition partition : hazelcast.getPartitionService().getPartitions()) {
-      if (partition.getOwner() != null && partition.getOwner().localMember()) {
+    for (IPartition partition : nodeEngine.getPartitionService().getPartitions()) {
+      Integer handedOverAt = handedOver.get(partition.getPartitionId());
+      if (partition.isLocal() && !partition.isMigrating() && handedOverAt != null
+          && handedOverAt == partition.version()) {
         owned.add(partition.getPartitionId());
       }
     }
@@ -475,6 +501,42 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       }
     }
     return owned;
+  }
+
+  /**
+   * Waits until no other member is in the middle of writing changes of a partition this member has
+   * gained (or that changed hands since this member last looked): the old owner may still be writing
+   * a batch it read before the partition moved, and a newer change of the same key written here first
+   * would be overwritten by that older one when it commits. Asks every other member to let its flush in
+   * progress finish ({@link HandOverFence}); a partition's version (Hazelcast's count of its replica
+   * changes) tells this member when to ask again. Returns {@code false} if some member did not answer
+   * in time: the partitions it may still write are left for a later flush.
+   */
+  private boolean awaitHandOver() {
+    Map<Integer, Integer> changed = new HashMap<>();
+    for (IPartition partition : nodeEngine.getPartitionService().getPartitions()) {
+      Integer handedOverAt = handedOver.get(partition.getPartitionId());
+      if (partition.isLocal() && (handedOverAt == null || handedOverAt != partition.version())) {
+        changed.put(partition.getPartitionId(), partition.version());
+      }
+    }
+    if (changed.isEmpty()) {
+      return true;
+    }
+    if (!HandOverFence.awaitOtherMembers(hazelcast, records.getName(), HAND_OVER_TIMEOUT_MILLIS)) {
+      return false;
+    }
+    handedOver.putAll(changed);
+    return true;
+  }
+
+  /** Waits at most {@code timeoutMillis} until a flush in progress on this member (if any) is over. */
+  boolean awaitFlushInProgress(long timeoutMillis) throws InterruptedException {
+    if (!flushLock.tryLock(timeoutMillis, TimeUnit.MILLISECONDS)) {
+      return false;
+    }
+    flushLock.unlock();
+    return true;
   }
 
   /**
@@ -848,6 +910,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     } finally {
       UnwrittenKeys.drop(hazelcast.getName(), records.getName());
       if (hazelcast.getLifecycleService().isRunning()) {
+        hazelcast.getUserContext().remove(HandOverFence.contextKey(records.getName()), this);
         unwrittenByMember.remove(hazelcast.getCluster().getLocalMember().getUuid().toString());
       }
     }
@@ -855,9 +918,12 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   /** Changes of the partitions this member owns still to be written (after a flush). */
   private int ownedLeft() {
-    synchronized (flushLock) {
+    flushLock.lock();
+    try {
       ownedPartitions();
       return pending.localKeySet().size() + unwrittenKeys.size();
+    } finally {
+      flushLock.unlock();
     }
   }
 
