@@ -25,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A partition changes owner while its old owner is still writing a batch of its changes: the new owner
  * must not write newer changes of those keys before that batch has committed, or the older values land
- * last. Here the old owner's batch is held inside {@code writeAll} while a second member joins, takes
- * over half the partitions, and gets a newer value of every key; PostgreSQL must end with the newer
- * values.
+ * last. Here the old owner's batch is held inside {@code writeAll} while a second member joins and takes
+ * over half the partitions (or while the old owner shuts down and hands over all of them), and the keys
+ * get newer values; PostgreSQL must end with the newer values.
  */
 class WriteBehindHandOverTest {
 
@@ -81,10 +81,14 @@ class WriteBehindHandOverTest {
   }
 
   private static Cache<String, String> open(TestCluster cluster) {
+    return open(cluster, 0);
+  }
+
+  private static Cache<String, String> open(TestCluster cluster, int member) {
     TierCacheConfiguration<String, String> config = new TierCacheConfiguration<String, String>()
         .setWriteBehind(WriteBehindSettings.DEFAULTS.withDelayMillis(600_000));
     config.setTypes(String.class, String.class).setWriteThrough(true).setCacheWriterFactory(new HeldWriterFactory());
-    return cluster.manager(0).createCache("hand-over", config);
+    return cluster.manager(member).createCache("hand-over", config);
   }
 
   private static WriteBehind<String, String> writeBehind(Cache<String, String> cache) {
@@ -96,8 +100,7 @@ class WriteBehindHandOverTest {
   @Test
   void theNewOwnerWritesOnlyAfterTheOldOwnersBatchHasCommitted() throws Exception {
     Postgres.recreate(TABLE);
-    held = new CountDownLatch(1);
-    entered = new CountDownLatch(1);
+    hold();
     List<URI> uris = TestCluster.configure(dir, 2);
     try (TestCluster first = TestCluster.start(uris.subList(0, 1))) {
       Cache<String, String> a = open(first);
@@ -128,21 +131,76 @@ class WriteBehindHandOverTest {
         oldOwnerFlush.join(30_000);
         newOwnerFlush.join(30_000);
         assertFalse(oldOwnerFlush.isAlive() || newOwnerFlush.isAlive(), "both flushes ended");
-        deadline = System.currentTimeMillis() + 30_000;
-        while (writeBehind(a).getBacklog() > 0) {
-          assertTrue(System.currentTimeMillis() < deadline, "the backlog empties");
-          writeBehind(a).flush();
-          writeBehind(b).flush();
-        }
-        Map<String, String> rows = Postgres.rows(TABLE);
-        int wrong = 0;
-        for (int i = 0; i < KEYS; i++) {
-          if (!("new-" + i).equals(rows.get("k" + i))) {
-            wrong++;
-          }
-        }
-        assertEquals(0, wrong, "rows left with the older value (or none), of " + KEYS);
+        drainAndCheck(List.of(a, b));
       }
     }
+  }
+
+  @Test
+  void aMemberThatShutsDownHandsOverOnlyAfterItsBatchHasCommitted() throws Exception {
+    Postgres.recreate(TABLE);
+    hold();
+    try (TestCluster cluster = TestCluster.start(dir, 2)) {
+      Cache<String, String> a = open(cluster, 0);
+      Cache<String, String> b = open(cluster, 1);
+      for (int i = 0; i < KEYS; i++) {
+        a.put("k" + i, "old-" + i);
+      }
+      Thread oldOwnerFlush = new Thread(() -> writeBehind(a).flush(), HELD_THREAD);
+      oldOwnerFlush.start();
+      assertTrue(entered.await(30, TimeUnit.SECONDS), "the first member is writing the old values");
+
+      // A graceful shutdown of the member (SIGTERM does this), without closing its caches first.
+      HazelcastInstance leaving = cluster.manager(0).unwrap(HazelcastInstance.class);
+      HazelcastInstance staying = cluster.manager(1).unwrap(HazelcastInstance.class);
+      Thread shutdown = new Thread(leaving::shutdown, "first-member-shutdown");
+      shutdown.start();
+      long deadline = System.currentTimeMillis() + 3_000;
+      while (staying.getCluster().getMembers().size() > 1 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      for (int i = 0; i < KEYS; i++) {
+        b.put("k" + i, "new-" + i);
+      }
+      Thread newOwnerFlush = new Thread(() -> writeBehind(b).flush(), "second-member-flush");
+      newOwnerFlush.start();
+      newOwnerFlush.join(2_000);
+
+      held.countDown();
+      oldOwnerFlush.join(30_000);
+      shutdown.join(60_000);
+      newOwnerFlush.join(30_000);
+      assertFalse(oldOwnerFlush.isAlive() || shutdown.isAlive() || newOwnerFlush.isAlive(), "all ended");
+      deadline = System.currentTimeMillis() + 30_000;
+      while (staying.getCluster().getMembers().size() > 1) {
+        assertTrue(System.currentTimeMillis() < deadline, "the first member leaves");
+        Thread.sleep(50);
+      }
+      drainAndCheck(List.of(b));
+    }
+  }
+
+  private static void hold() {
+    held = new CountDownLatch(1);
+    entered = new CountDownLatch(1);
+  }
+
+  /** Flushes until nothing is left, then checks that every row holds the newer value. */
+  private static void drainAndCheck(List<Cache<String, String>> caches) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (writeBehind(caches.get(0)).getBacklog() > 0) {
+      assertTrue(System.currentTimeMillis() < deadline, "the backlog empties");
+      for (Cache<String, String> cache : caches) {
+        writeBehind(cache).flush();
+      }
+    }
+    Map<String, String> rows = Postgres.rows(TABLE);
+    int wrong = 0;
+    for (int i = 0; i < KEYS; i++) {
+      if (!("new-" + i).equals(rows.get("k" + i))) {
+        wrong++;
+      }
+    }
+    assertEquals(0, wrong, "rows left with the older value (or none), of " + KEYS);
   }
 }

@@ -63,8 +63,8 @@ public abstract sealed class MarkWrittenOperation extends MapOperation
     int count = 0;
     for (int i = 0; i < keys.length; i++) {
       Record<?> record = recordStore.getRecord(keys[i]);
-      Data written = record != null && record.getValue() instanceof Data value
-          ? CacheRecord.markedWritten(value, versions[i], getNodeEngine().getSerializationService()) : null;
+      Data written = record == null ? null : CacheRecord.markedWritten(mapServiceContext.toData(record.getValue()),
+          versions[i], getNodeEngine().getSerializationService());
       if (written == null) {
         continue;
       }

@@ -1,11 +1,16 @@
 package dev.tiercache.cluster;
 
+import com.hazelcast.internal.nio.IOUtil;
+import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import com.hazelcast.query.impl.QueryableEntry;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -15,35 +20,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * crash loses none. Later changes of the same key replace the value and keep {@link #since()}, which
  * coalesces them and bounds how long a busy key waits.
  *
- * <p>{@link #changedAt()} comes from {@link #ownerClock()} on the member that owns the key when the
- * change is recorded; the flusher, on that same member, reads the clock before it reads the changes,
- * and afterwards removes only changes older than that reading, so a change that arrives while a batch
- * is being written is never removed unwritten.
+ * <p>Each change carries a stamp unique in the cluster: {@link #ownerClock()} of the member that
+ * recorded it (strictly increasing in that JVM) and that JVM's random clock id. After writing, the
+ * flusher removes a key's change only if it still carries the stamp the flusher read, so a change that
+ * arrives while a batch is being written is never removed unwritten, whichever member recorded it
+ * (after a migration it is another member's clock, which need not agree with the flusher's).
  */
 public final class PendingWrite implements IdentifiedDataSerializable {
 
   private static final AtomicLong OWNER_CLOCK = new AtomicLong();
+  /** Tells this JVM's clock readings from every other JVM's (random, never 0). */
+  private static final long CLOCK_ID = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
 
   private byte[] value;
   private long since;
   private long changedAt;
+  private long clock;
 
   /** For deserialization only. */
   public PendingWrite() {}
 
-  PendingWrite(byte[] value, long since, long changedAt) {
+  PendingWrite(byte[] value, long since, long changedAt, long clock) {
     this.value = value;
     this.since = since;
     this.changedAt = changedAt;
+    this.clock = clock;
   }
 
   /**
    * This JVM's clock for pending changes: wall-clock milliseconds, but strictly increasing from one
-   * reading to the next (and never going backwards with the wall clock), so a reading taken before the
-   * flusher reads the changes is later than every change already recorded, and earlier than every change
-   * recorded afterwards. It runs ahead of the wall clock only beyond a thousand readings a millisecond.
+   * reading to the next, so no two changes recorded in this JVM share a reading.
    */
-  public static long ownerClock() {
+  static long ownerClock() {
     long now = System.currentTimeMillis();
     return OWNER_CLOCK.updateAndGet(last -> Math.max(last + 1, now));
   }
@@ -67,9 +75,14 @@ public final class PendingWrite implements IdentifiedDataSerializable {
     return changedAt;
   }
 
+  /** Whether {@code other} is this very change (the same stamp), not a later one of the same key. */
+  boolean isSameChange(PendingWrite other) {
+    return other != null && changedAt == other.changedAt && clock == other.clock;
+  }
+
   /** The change an unwritten record holds ({@link CacheRecord#isUnwritten()}), to write like a pending one. */
   public static PendingWrite ofUnwrittenRecord(CacheRecord record) {
-    return new PendingWrite(record.value(), record.unwrittenSince(), 0);
+    return new PendingWrite(record.value(), record.unwrittenSince(), 0, 0);
   }
 
   /** The change to record, as one step on the key's owner (keeps {@code since} of a pending key). */
@@ -78,11 +91,11 @@ public final class PendingWrite implements IdentifiedDataSerializable {
   }
 
   /**
-   * Removes changes that have been written: each key's change only if it has not changed since
-   * {@code readAt} (an {@link #ownerClock()} reading taken before the changes were read).
+   * Removes changes that have been written: each key's change only if it is still the change that was
+   * written ({@code written}: by key as stored, the changes as the flusher read them).
    */
-  public static EntryProcessor<Object, PendingWrite, Object> removeWrittenBefore(long readAt) {
-    return new Remover(readAt);
+  public static EntryProcessor<Object, PendingWrite, Object> removeIfUnchanged(Map<Data, PendingWrite> written) {
+    return new Remover(written);
   }
 
   @Override
@@ -99,6 +112,7 @@ public final class PendingWrite implements IdentifiedDataSerializable {
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeLong(since);
     out.writeLong(changedAt);
+    out.writeLong(clock);
     out.writeByteArray(value);
   }
 
@@ -106,6 +120,7 @@ public final class PendingWrite implements IdentifiedDataSerializable {
   public void readData(ObjectDataInput in) throws IOException {
     since = in.readLong();
     changedAt = in.readLong();
+    clock = in.readLong();
     value = in.readByteArray();
   }
 
@@ -131,7 +146,7 @@ public final class PendingWrite implements IdentifiedDataSerializable {
         changedAt = ownerClock();
       }
       PendingWrite current = entry.getValue();
-      entry.setValue(new PendingWrite(value, current == null ? now : current.since, changedAt));
+      entry.setValue(new PendingWrite(value, current == null ? now : current.since, changedAt, CLOCK_ID));
       return null;
     }
 
@@ -162,19 +177,19 @@ public final class PendingWrite implements IdentifiedDataSerializable {
 
   /** Removes written changes unless they changed after the flusher read them. */
   static final class Remover implements EntryProcessor<Object, PendingWrite, Object>, IdentifiedDataSerializable {
-    private long readAt;
+    private Map<Data, PendingWrite> written;
 
     /** For deserialization only. */
     public Remover() {}
 
-    Remover(long readAt) {
-      this.readAt = readAt;
+    Remover(Map<Data, PendingWrite> written) {
+      this.written = written;
     }
 
     @Override
     public Object process(Map.Entry<Object, PendingWrite> entry) {
       PendingWrite current = entry.getValue();
-      if (current != null && current.changedAt < readAt) {
+      if (current != null && current.isSameChange(written.get(((QueryableEntry<?, ?>) entry).getKeyData()))) {
         entry.setValue(null);
       }
       return null;
@@ -192,12 +207,22 @@ public final class PendingWrite implements IdentifiedDataSerializable {
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
-      out.writeLong(readAt);
+      out.writeInt(written.size());
+      for (Map.Entry<Data, PendingWrite> e : written.entrySet()) {
+        IOUtil.writeData(out, e.getKey());
+        out.writeLong(e.getValue().changedAt);
+        out.writeLong(e.getValue().clock);
+      }
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
-      readAt = in.readLong();
+      int size = in.readInt();
+      written = new HashMap<>(size * 2);
+      for (int i = 0; i < size; i++) {
+        Data key = IOUtil.readData(in);
+        written.put(key, new PendingWrite(null, 0, in.readLong(), in.readLong()));
+      }
     }
   }
 }

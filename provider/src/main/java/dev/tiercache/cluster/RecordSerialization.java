@@ -18,12 +18,13 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE_REMOVER = 7;
   static final int VERSION_PROBE = 8;
   static final int WRITE_BEHIND_PUT_PROCESSOR = 9;
-  static final int MARK_WRITTEN_OPERATION = 10;
+  // 10 was the entry processor that marked records written (replaced by MarkWrittenOperation); not reused.
   static final int UNWRITTEN = 11;
   static final int REMOVE_WRITTEN = 12;
   static final int MARK_WRITTEN_BACKUP = 13;
   static final int READ_RECORDS_OPERATION = 14;
   static final int RECORDS_READ = 15;
+  static final int MARK_WRITTEN_OPERATION = 16;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {

@@ -12,16 +12,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Sent by a member that has gained partitions of a write-behind cache to every other member: it
  * returns once the flush in progress there (if any) of the same cache is over. Until then the old
  * owner may still commit values it read before the partitions moved; see
- * {@code WriteBehind.awaitHandOver()}. Each member's {@link WriteBehind} is found in its Hazelcast user
+ * {@code WriteBehind.awaitHandOver}. Each member's {@link WriteBehind} is found in its Hazelcast user
  * context.
  */
 final class HandOverFence implements Callable<Boolean>, HazelcastInstanceAware, Serializable {
@@ -29,6 +31,7 @@ final class HandOverFence implements Callable<Boolean>, HazelcastInstanceAware, 
   @Serial
   private static final long serialVersionUID = 1L;
   private static final String EXECUTOR = "tiercache-write-behind-hand-over";
+  private static final long ANSWER_MARGIN_MILLIS = 5_000;
 
   private final String mapName;
   private final long timeoutMillis;
@@ -45,10 +48,12 @@ final class HandOverFence implements Callable<Boolean>, HazelcastInstanceAware, 
   }
 
   /**
-   * Waits until no other member is in the middle of a flush of map {@code mapName}, at most
-   * {@code timeoutMillis}; a member that leaves meanwhile counts as done. Returns whether all answered.
+   * Asks every other member to answer once it is not in the middle of a flush of map
+   * {@code mapName}; completes with whether all did within {@code timeoutMillis} (a member that leaves
+   * meanwhile counts as done: with {@code WriteBehind}'s shutdown hook it has finished its batch
+   * first). Never completes exceptionally.
    */
-  static boolean awaitOtherMembers(HazelcastInstance hazelcast, String mapName, long timeoutMillis) {
+  static CompletableFuture<Boolean> askOtherMembers(HazelcastInstance hazelcast, String mapName, long timeoutMillis) {
     List<Member> others = new ArrayList<>();
     for (Member member : hazelcast.getCluster().getMembers()) {
       if (!member.localMember()) {
@@ -56,36 +61,46 @@ final class HandOverFence implements Callable<Boolean>, HazelcastInstanceAware, 
       }
     }
     if (others.isEmpty()) {
-      return true;
+      return CompletableFuture.completedFuture(true);
     }
-    Map<Member, Future<Boolean>> answers = hazelcast.getExecutorService(EXECUTOR)
-        .submitToMembers(new HandOverFence(mapName, timeoutMillis), others);
-    long deadline = System.currentTimeMillis() + timeoutMillis + 5_000;
+    List<CompletableFuture<Boolean>> answers = new ArrayList<>();
     try {
-      for (Future<Boolean> answer : answers.values()) {
-        if (!answered(answer, deadline)) {
-          return false;
-        }
+      Map<Member, Future<Boolean>> sent = hazelcast.getExecutorService(EXECUTOR)
+          .submitToMembers(new HandOverFence(mapName, timeoutMillis), others);
+      for (Future<Boolean> answer : sent.values()) {
+        answers.add(asStage(answer).handle((ok, failure) -> failure == null ? Boolean.TRUE.equals(ok) : isGone(failure))
+            .completeOnTimeout(false, timeoutMillis + ANSWER_MARGIN_MILLIS, TimeUnit.MILLISECONDS));
       }
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(isGone(e));
     }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+        .thenApply(done -> answers.stream().allMatch(CompletableFuture::join));
   }
 
-  private static boolean answered(Future<Boolean> answer, long deadline)
-      throws InterruptedException, TimeoutException {
-    try {
-      return Boolean.TRUE.equals(answer.get(Math.max(0, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS));
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      // A member that is gone writes nothing more.
-      return cause instanceof MemberLeftException || cause instanceof TargetNotMemberException
-          || cause instanceof HazelcastInstanceNotActiveException;
+  /** Hazelcast's executor futures are completion stages; should one not be, it is waited for on another thread. */
+  @SuppressWarnings("unchecked")
+  private static CompletableFuture<Boolean> asStage(Future<Boolean> answer) {
+    if (answer instanceof CompletionStage<?> stage) {
+      return ((CompletionStage<Boolean>) stage).toCompletableFuture();
     }
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return answer.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CompletionException(e);
+      } catch (ExecutionException e) {
+        throw new CompletionException(e.getCause());
+      }
+    });
+  }
+
+  /** Whether a failure to answer means the member is gone (it writes nothing more). */
+  private static boolean isGone(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    return cause instanceof MemberLeftException || cause instanceof TargetNotMemberException
+        || cause instanceof HazelcastInstanceNotActiveException;
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.cluster.MembershipAdapter;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.internal.partition.IPartition;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
@@ -20,7 +21,6 @@ import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.DeadLetter;
 import dev.tiercache.cluster.MarkWrittenOperation;
 import dev.tiercache.cluster.PendingWrite;
-import dev.tiercache.cluster.PerPartition;
 import dev.tiercache.cluster.ReadRecordsOperation;
 import dev.tiercache.cluster.UnwrittenKeys;
 import dev.tiercache.cluster.UnwrittenRecords;
@@ -119,12 +119,17 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private final ReplicatedMap<String, Long> unwrittenByMember;
   private final int maxEntriesPerMember;
   private final UUID membershipListener;
+  private final UUID lifecycleListener;
   private final IMap<Object, DeadLetter> deadLetters;
   private final ScheduledExecutorService flusher;
   /** Held for the whole of a flush, so that another member can wait until a flush in progress here is over. */
   private final ReentrantLock flushLock = new ReentrantLock();
   /** Partition → its version when this member last made sure no other member still writes its changes. */
   private final Map<Integer, Integer> handedOver = new ConcurrentHashMap<>();
+  private final Object handOverLock = new Object();
+  /** The hand-over request in flight, if any: the partitions (and versions) it covers, and its answer. */
+  private Map<Integer, Integer> handOverAsked;
+  private CompletableFuture<Boolean> handOverAnswer;
 
   private final LongAdder written = new LongAdder();
   private final LongAdder deleted = new LongAdder();
@@ -140,18 +145,20 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** Cluster time before which no pending change this member owns is due (a flusher tick skips reading). */
   private volatile long nextDueAt;
   private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
-  /** Keys whose changes the current flush has handed to the writer successfully (or dead-lettered). */
-  private final Set<Object> writtenThisFlush = new HashSet<>();
+  /** Changes the current flush has handed to the writer successfully (or dead-lettered), by key. */
+  private final Map<Object, PendingWrite> writtenThisFlush = new HashMap<>();
   /** Of the changes the current flush read, those that came from unwritten records: key → its record. */
   private final Map<Object, RecordChange> fromRecords = new HashMap<>();
-  /** Partitions whose unwritten records have been listed since this member last gained them. */
-  private final Set<Integer> listedPartitions = new HashSet<>();
+  /** Partitions whose unwritten records have been listed, with their version then (a new version: list again). */
+  private final Map<Integer, Integer> listedPartitions = new HashMap<>();
+  /** The versions of the partitions this member writes, as this flush found them (see {@link #ownedPartitions()}). */
+  private final Map<Integer, Integer> versionsNow = new HashMap<>();
   private long nextRescanAt;
   private long nextEvictionCheckAt;
   private final LongAdder evicted = new LongAdder();
-  /** Owner-clock reading taken just before the changes being written were read; see {@link PendingWrite}. */
-  private long readAt;
   private volatile boolean closed;
+  /** The member is shutting down: a flush in progress stops after its current batch. */
+  private volatile boolean stopping;
 
   public WriteBehind(String cacheName, HazelcastInstance hazelcast, SerializationService serialization,
       String mapName, CacheWriter<K, V> writer, WriteBehindSettings settings, int maxEntriesPerMember) {
@@ -176,6 +183,11 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     });
     long tick = Math.max(10, Math.min(200, settings.delayMillis() / 4));
     flusher.scheduleWithFixedDelay(this::flushTick, tick, tick, TimeUnit.MILLISECONDS);
+    this.lifecycleListener = hazelcast.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.SHUTTING_DOWN) {
+        stopBeforeShutdown();
+      }
+    });
     this.membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipAdapter() {
       @Override
       public void memberRemoved(MembershipEvent event) {
@@ -277,8 +289,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
    */
   private boolean flush(boolean all) {
     // Before taking the lock, or two members that gained partitions from each other would wait for
-    // each other.
-    boolean handedOverAll = awaitHandOver();
+    // each other. A flush of everything waits for the hand-over; the periodic one writes what it can.
+    boolean handedOverAll = awaitHandOver(all);
     flushLock.lock();
     try {
       return flushOwned(all) && handedOverAll;
@@ -289,7 +301,6 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   /** The flush itself, under the lock. */
   private boolean flushOwned(boolean all) {
-    readAt = PendingWrite.ownerClock();
     List<Integer> owned = ownedPartitions();
     fromRecords.clear();
     // What is waiting: the pending map's changes (read with their values) and the unwritten records the
@@ -330,7 +341,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     List<Map.Entry<Object, PendingWrite>> due = resolve(changes.subList(0, take), pendingKeys);
     try {
       for (int from = 0; from < due.size(); from += settings.batchSize()) {
-        if (!writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
+        if (stopping || !writeBatch(due.subList(from, Math.min(due.size(), from + settings.batchSize())))) {
           return false;
         }
       }
@@ -409,11 +420,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
           return false;
         }
         deadLetters.set(key, new DeadLetter(change.value(), String.valueOf(rootCause(e)), clusterTime()));
-        if (fromRecords.containsKey(key)) {
-          writtenThisFlush.add(key); // marked written with the others: it is kept as a dead letter now
-        } else {
-          pending.executeOnKey(key, PendingWrite.removeWrittenBefore(readAt));
-        }
+        writtenThisFlush.put(key, change); // dropped with the others: it is kept as a dead letter now
         deadLettered.increment();
         LOG.warning("Write-behind of cache " + cacheName + ": the system of record rejected the change of key "
             + key + " for good; it is kept as a dead letter: " + rootCause(e));
@@ -425,18 +432,19 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** Notes the changes the writer took, for {@link #removeWritten()} when the flush ends. */
   private void completed(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
     int before = writtenThisFlush.size();
-    for (Object key : changes.keySet()) {
+    changes.forEach((key, change) -> {
       if (!failed.contains(key)) {
-        writtenThisFlush.add(key);
+        writtenThisFlush.put(key, change);
       }
-    }
+    });
     (delete ? deleted : written).add(writtenThisFlush.size() - before);
   }
 
   /**
-   * Drops what the flush wrote: from the pending map each change only if its key did not change after
-   * the flusher read it, and from unwritten records the mark only if the record still has the version
-   * written; one call per partition for the whole flush (see {@link PerPartition}). If the member dies
+   * Drops what the flush wrote: from the pending map each change only if it is still the change the
+   * flusher read (its stamp, see {@link PendingWrite}), and from unwritten records the mark only if the
+   * record still has the version written; one call per partition for the whole flush, each carrying only
+   * that partition's keys (see {@link dev.tiercache.cluster.PerPartition} for why). If the member dies
    * before, the next owner writes those changes again (upserts make that harmless).
    */
   private void removeWritten() {
@@ -444,21 +452,20 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       return;
     }
     try {
-      Set<Object> pendingKeys = new HashSet<>();
+      Map<Integer, Map<Data, PendingWrite>> pendingByPartition = new HashMap<>();
       Map<Integer, Map<Data, Long>> recordsByPartition = new HashMap<>();
-      for (Object key : writtenThisFlush) {
+      writtenThisFlush.forEach((key, change) -> {
         RecordChange record = fromRecords.get(key);
         if (record == null) {
-          pendingKeys.add(key);
+          Data k = serialization.toData(key);
+          pendingByPartition.computeIfAbsent(partitionOf(k), p -> new HashMap<>()).put(k, change);
         } else {
           recordsByPartition.computeIfAbsent(record.partition(), p -> new HashMap<>()).put(record.key(), record.version());
         }
-      }
+      });
       List<CompletableFuture<?>> calls = new ArrayList<>();
-      if (!pendingKeys.isEmpty()) {
-        calls.add(PerPartition.submitToKeys(pending, hazelcast.getPartitionService(), pendingKeys,
-            PendingWrite.removeWrittenBefore(readAt)));
-      }
+      pendingByPartition.forEach((partition, written) -> calls.add(pending.submitToKeys(
+          new HashSet<Object>(written.keySet()), PendingWrite.removeIfUnchanged(written)).toCompletableFuture()));
       recordsByPartition.forEach((partition, written) -> {
         Data[] keys = new Data[written.size()];
         long[] versions = new long[written.size()];
@@ -480,54 +487,95 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   /**
    * The partitions whose changes this member writes now: those it owns, that are not migrating, and
-   * whose hand-over it has waited for at their current version ({@link #awaitHandOver()}). Forgets the
-   * listed keys of the others.
+   * whose hand-over it has waited for at their current version ({@link #awaitHandOver}). Forgets the
+   * listed keys of partitions it no longer owns, and has those that changed hands since they were listed
+   * listed again.
    */
   private List<Integer> ownedPartitions() {
     List<Integer> owned = new ArrayList<>();
+    versionsNow.clear();
     for (IPartition partition : nodeEngine.getPartitionService().getPartitions()) {
-      Integer handedOverAt = handedOver.get(partition.getPartitionId());
-      if (partition.isLocal() && !partition.isMigrating() && handedOverAt != null
-          && handedOverAt == partition.version()) {
-        owned.add(partition.getPartitionId());
+      int id = partition.getPartitionId();
+      int version = partition.version();
+      Integer listedAt = listedPartitions.get(id);
+      if (!partition.isLocal()) {
+        if (listedAt != null) {
+          listedPartitions.remove(id);
+          unwrittenKeys.forget(id);
+        }
+        continue;
       }
-    }
-    Set<Integer> ownedSet = new HashSet<>(owned);
-    for (java.util.Iterator<Integer> it = listedPartitions.iterator(); it.hasNext(); ) {
-      int partition = it.next();
-      if (!ownedSet.contains(partition)) {
-        it.remove();
-        unwrittenKeys.forget(partition);
+      if (listedAt != null && listedAt != version) {
+        listedPartitions.remove(id);
+      }
+      Integer handedOverAt = handedOver.get(id);
+      if (!partition.isMigrating() && handedOverAt != null && handedOverAt == version) {
+        owned.add(id);
+        versionsNow.put(id, version);
       }
     }
     return owned;
   }
 
   /**
-   * Waits until no other member is in the middle of writing changes of a partition this member has
+   * Makes sure no other member is in the middle of writing changes of a partition this member has
    * gained (or that changed hands since this member last looked): the old owner may still be writing
    * a batch it read before the partition moved, and a newer change of the same key written here first
    * would be overwritten by that older one when it commits. Asks every other member to let its flush in
    * progress finish ({@link HandOverFence}); a partition's version (Hazelcast's count of its replica
-   * changes) tells this member when to ask again. Returns {@code false} if some member did not answer
-   * in time: the partitions it may still write are left for a later flush.
+   * changes) tells this member when to ask again. One request at a time: {@code wait} waits for its
+   * answers, otherwise the flush goes on with the partitions already handed over and a later one takes
+   * the answers. Returns {@code false} if a member did not answer in time (its partitions wait).
    */
-  private boolean awaitHandOver() {
-    Map<Integer, Integer> changed = new HashMap<>();
-    for (IPartition partition : nodeEngine.getPartitionService().getPartitions()) {
-      Integer handedOverAt = handedOver.get(partition.getPartitionId());
-      if (partition.isLocal() && (handedOverAt == null || handedOverAt != partition.version())) {
-        changed.put(partition.getPartitionId(), partition.version());
+  private boolean awaitHandOver(boolean wait) {
+    CompletableFuture<Boolean> answer;
+    synchronized (handOverLock) {
+      if (settleHandOver() && handOverAsked == null) {
+        Map<Integer, Integer> changed = new HashMap<>();
+        for (IPartition partition : nodeEngine.getPartitionService().getPartitions()) {
+          Integer handedOverAt = handedOver.get(partition.getPartitionId());
+          if (partition.isLocal() && (handedOverAt == null || handedOverAt != partition.version())) {
+            changed.put(partition.getPartitionId(), partition.version());
+          }
+        }
+        if (changed.isEmpty()) {
+          return true;
+        }
+        handOverAsked = changed;
+        handOverAnswer = HandOverFence.askOtherMembers(hazelcast, records.getName(), HAND_OVER_TIMEOUT_MILLIS);
       }
+      if (handOverAsked == null) {
+        return false;
+      }
+      if (handOverAnswer.isDone()) { // no other member, say
+        return settleHandOver();
+      }
+      answer = handOverAnswer;
     }
-    if (changed.isEmpty()) {
-      return true;
-    }
-    if (!HandOverFence.awaitOtherMembers(hazelcast, records.getName(), HAND_OVER_TIMEOUT_MILLIS)) {
+    if (!wait) {
       return false;
     }
-    handedOver.putAll(changed);
-    return true;
+    answer.join(); // completes within the timeout: members answer or are given up on
+    synchronized (handOverLock) {
+      return settleHandOver();
+    }
+  }
+
+  /**
+   * Takes the answers to the hand-over request, if they are all in: the partitions it covered are
+   * handed over if every member answered. Returns {@code false} only if the request just failed.
+   */
+  private boolean settleHandOver() {
+    if (handOverAnswer == null || !handOverAnswer.isDone()) {
+      return true;
+    }
+    boolean ok = handOverAnswer.join();
+    if (ok) {
+      handedOver.putAll(handOverAsked);
+    }
+    handOverAsked = null;
+    handOverAnswer = null;
+    return ok;
   }
 
   /** Waits at most {@code timeoutMillis} until a flush in progress on this member (if any) is over. */
@@ -557,8 +605,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   /**
    * Adds to {@code changes} the unwritten records the index lists for the partitions this member owns.
-   * Lists first the unwritten records of partitions not listed since they were gained (all of them
-   * every {@link #RESCAN_MILLIS}).
+   * Lists first the unwritten records of partitions not listed since they were gained or changed hands
+   * (all of them every {@link #RESCAN_MILLIS}).
    */
   private void addListedRecords(List<Integer> owned, List<Candidate> changes) {
     if (owned.isEmpty()) {
@@ -571,7 +619,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     }
     List<Integer> unlisted = new ArrayList<>();
     for (int partition : owned) {
-      if (!listedPartitions.contains(partition)) {
+      if (!listedPartitions.containsKey(partition)) {
         unlisted.add(partition);
       }
     }
@@ -647,7 +695,9 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       Data key = serialization.toData(e.getKey());
       unwrittenKeys.add(partitionOf(key), key, e.getValue().version(), e.getValue().unwrittenSince());
     }
-    listedPartitions.addAll(partitions);
+    for (int partition : partitions) {
+      listedPartitions.put(partition, versionsNow.get(partition));
+    }
   }
 
   private int partitionOf(Data key) {
@@ -890,6 +940,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     try {
       if (hazelcast.getLifecycleService().isRunning()) {
         hazelcast.getCluster().removeMembershipListener(membershipListener);
+        hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
       }
       while (hazelcast.getLifecycleService().isRunning()) {
         if (flush(true) && ownedLeft() == 0) {
@@ -913,6 +964,28 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
         hazelcast.getUserContext().remove(HandOverFence.contextKey(records.getName()), this);
         unwrittenByMember.remove(hazelcast.getCluster().getLocalMember().getUuid().toString());
       }
+    }
+  }
+
+  /**
+   * Called as the member starts shutting down, before Hazelcast hands its partitions to the others
+   * (a graceful shutdown, say on SIGTERM, without the caches being closed first): stops the flusher and
+   * waits until a batch in progress has been written and marked, so that the next owners never write a
+   * newer change before an older batch of this member commits. What is not written yet stays in the
+   * cluster (the records and the pending map move with their partitions).
+   */
+  private void stopBeforeShutdown() {
+    stopping = true;
+    flusher.shutdown();
+    try {
+      if (flushLock.tryLock(HAND_OVER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+        flushLock.unlock();
+      } else {
+        LOG.warning("Write-behind of cache " + cacheName + ": a batch was still being written when the member"
+            + " shut down; a newer change of the same keys written by the next owner may be overwritten by it");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
