@@ -75,6 +75,11 @@ public final class PendingWrite implements IdentifiedDataSerializable {
     return changedAt;
   }
 
+  /** The id of the JVM clock that stamped {@link #changedAt()}. */
+  long clock() {
+    return clock;
+  }
+
   /** Whether {@code other} is this very change (the same stamp), not a later one of the same key. */
   boolean isSameChange(PendingWrite other) {
     return other != null && changedAt == other.changedAt && clock == other.clock;
@@ -129,6 +134,7 @@ public final class PendingWrite implements IdentifiedDataSerializable {
     private byte[] value;
     private long now;
     private long changedAt;
+    private long clock;
 
     /** For deserialization only. */
     public Recorder() {}
@@ -138,15 +144,24 @@ public final class PendingWrite implements IdentifiedDataSerializable {
       this.now = now;
     }
 
+    /** A recorder already stamped, as a backup receives it. */
+    Recorder(byte[] value, long now, long changedAt, long clock) {
+      this(value, now);
+      this.changedAt = changedAt;
+      this.clock = clock;
+    }
+
     @Override
     public Object process(Map.Entry<Object, PendingWrite> entry) {
       if (changedAt == 0) {
         // Stamped once, on the primary; Hazelcast sends this processor, stamp included, to the backups,
-        // so every replica holds the same change and the removal decides the same way on each.
+        // so every replica holds the same change (another JVM's clock id included) and the removal
+        // decides the same way on each.
         changedAt = ownerClock();
+        clock = CLOCK_ID;
       }
       PendingWrite current = entry.getValue();
-      entry.setValue(new PendingWrite(value, current == null ? now : current.since, changedAt, CLOCK_ID));
+      entry.setValue(new PendingWrite(value, current == null ? now : current.since, changedAt, clock));
       return null;
     }
 
@@ -164,6 +179,7 @@ public final class PendingWrite implements IdentifiedDataSerializable {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeLong(now);
       out.writeLong(changedAt);
+      out.writeLong(clock);
       out.writeByteArray(value);
     }
 
@@ -171,6 +187,7 @@ public final class PendingWrite implements IdentifiedDataSerializable {
     public void readData(ObjectDataInput in) throws IOException {
       now = in.readLong();
       changedAt = in.readLong();
+      clock = in.readLong();
       value = in.readByteArray();
     }
   }

@@ -12,19 +12,19 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int CACHE_RECORD = 1;
   static final int PUT_PROCESSOR = 2;
   static final int LOAD_FAILURE = 3;
-  static final int PENDING_WRITE = 4;
-  static final int PENDING_WRITE_RECORDER = 5;
+  // 4, 5, 7 and 10 are retired (earlier forms of pending changes and of marking); not reused.
   static final int DEAD_LETTER = 6;
-  static final int PENDING_WRITE_REMOVER = 7;
   static final int VERSION_PROBE = 8;
   static final int WRITE_BEHIND_PUT_PROCESSOR = 9;
-  // 10 was the entry processor that marked records written (replaced by MarkWrittenOperation); not reused.
   static final int UNWRITTEN = 11;
   static final int REMOVE_WRITTEN = 12;
   static final int MARK_WRITTEN_BACKUP = 13;
   static final int READ_RECORDS_OPERATION = 14;
   static final int RECORDS_READ = 15;
   static final int MARK_WRITTEN_OPERATION = 16;
+  static final int PENDING_WRITE = 17;
+  static final int PENDING_WRITE_RECORDER = 18;
+  static final int PENDING_WRITE_REMOVER = 19;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {

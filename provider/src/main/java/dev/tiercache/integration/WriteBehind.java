@@ -499,10 +499,9 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       int version = partition.version();
       Integer listedAt = listedPartitions.get(id);
       if (!partition.isLocal()) {
-        if (listedAt != null) {
-          listedPartitions.remove(id);
-          unwrittenKeys.forget(id);
-        }
+        // Forgotten even if never listed: puts may have listed keys while it was here.
+        listedPartitions.remove(id);
+        unwrittenKeys.forget(id);
         continue;
       }
       if (listedAt != null && listedAt != version) {
@@ -555,10 +554,13 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     if (!wait) {
       return false;
     }
-    answer.join(); // completes within the timeout: members answer or are given up on
+    boolean handedOverAll = answer.join(); // completes within the timeout: members answer or are given up on
     synchronized (handOverLock) {
-      return settleHandOver();
+      if (handOverAnswer == answer) {
+        settleHandOver();
+      }
     }
+    return handedOverAll;
   }
 
   /**
@@ -940,9 +942,10 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     try {
       if (hazelcast.getLifecycleService().isRunning()) {
         hazelcast.getCluster().removeMembershipListener(membershipListener);
-        hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
       }
-      while (hazelcast.getLifecycleService().isRunning()) {
+      // The shutdown hook stays until the end: a member shutting down meanwhile stops this loop too,
+      // and waits for the batch in progress before its partitions move.
+      while (hazelcast.getLifecycleService().isRunning() && !stopping) {
         if (flush(true) && ownedLeft() == 0) {
           return 0;
         }
@@ -961,6 +964,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     } finally {
       UnwrittenKeys.drop(hazelcast.getName(), records.getName());
       if (hazelcast.getLifecycleService().isRunning()) {
+        hazelcast.getLifecycleService().removeLifecycleListener(lifecycleListener);
         hazelcast.getUserContext().remove(HandOverFence.contextKey(records.getName()), this);
         unwrittenByMember.remove(hazelcast.getCluster().getLocalMember().getUuid().toString());
       }

@@ -47,6 +47,21 @@ class PendingWriteTest {
   }
 
   @Test
+  void aBackupHoldsTheStampThePrimaryGaveNotItsOwnClocks() {
+    IMap<Object, PendingWrite> pending = member.getMap("pending-" + UUID.randomUUID());
+    byte[] value = serialization.toData("v").toByteArray();
+    // What a backup receives: the primary's recorder, stamped there (another JVM: clock id 4711).
+    PendingWrite.Recorder stamped = new PendingWrite.Recorder(value, 1, 555, 4_711);
+    PendingWrite.Recorder received = serialization.toObject(serialization.toData(stamped));
+
+    pending.executeOnKey("k", received);
+
+    PendingWrite held = pending.get("k");
+    assertEquals(555, held.changedAt());
+    assertEquals(4_711, held.clock(), "the primary's clock id, or the removal would never match on this replica");
+  }
+
+  @Test
   void onlyTheChangeThatWasReadIsRemoved() {
     IMap<Object, PendingWrite> pending = member.getMap("pending-" + UUID.randomUUID());
     byte[] value = serialization.toData("v").toByteArray();
