@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipAdapter;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.internal.partition.IPartition;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
@@ -522,45 +523,42 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
    * a batch it read before the partition moved, and a newer change of the same key written here first
    * would be overwritten by that older one when it commits. Asks every other member to let its flush in
    * progress finish ({@link HandOverFence}); a partition's version (Hazelcast's count of its replica
-   * changes) tells this member when to ask again. One request at a time: {@code wait} waits for its
-   * answers, otherwise the flush goes on with the partitions already handed over and a later one takes
-   * the answers. Returns {@code false} if a member did not answer in time (its partitions wait).
+   * changes) tells this member when to ask again. One request at a time: {@code wait} waits until every
+   * partition it owns is handed over (asking again if partitions moved meanwhile), otherwise the flush
+   * goes on with the partitions already handed over and a later one takes the answers. Returns whether
+   * every owned partition is handed over; {@code false} if a member did not answer in time (its
+   * partitions wait for a later flush).
    */
   private boolean awaitHandOver(boolean wait) {
-    CompletableFuture<Boolean> answer;
-    synchronized (handOverLock) {
-      if (settleHandOver() && handOverAsked == null) {
-        Map<Integer, Integer> changed = new HashMap<>();
-        for (IPartition partition : nodeEngine.getPartitionService().getPartitions()) {
-          Integer handedOverAt = handedOver.get(partition.getPartitionId());
-          if (partition.isLocal() && (handedOverAt == null || handedOverAt != partition.version())) {
-            changed.put(partition.getPartitionId(), partition.version());
+    long deadline = System.currentTimeMillis() + HAND_OVER_TIMEOUT_MILLIS;
+    while (true) {
+      CompletableFuture<Boolean> answer;
+      synchronized (handOverLock) {
+        if (!settleHandOver()) {
+          return false; // a member did not answer in time; a later flush asks again
+        }
+        if (handOverAnswer == null) {
+          Map<Integer, Integer> changed = new HashMap<>();
+          for (IPartition partition : nodeEngine.getPartitionService().getPartitions()) {
+            Integer handedOverAt = handedOver.get(partition.getPartitionId());
+            if (partition.isLocal() && (handedOverAt == null || handedOverAt != partition.version())) {
+              changed.put(partition.getPartitionId(), partition.version());
+            }
           }
+          if (changed.isEmpty()) {
+            return true;
+          }
+          handOverAsked = changed;
+          handOverAnswer = HandOverFence.askOtherMembers(hazelcast, records.getName(), HAND_OVER_TIMEOUT_MILLIS);
         }
-        if (changed.isEmpty()) {
-          return true;
-        }
-        handOverAsked = changed;
-        handOverAnswer = HandOverFence.askOtherMembers(hazelcast, records.getName(), HAND_OVER_TIMEOUT_MILLIS);
+        answer = handOverAnswer;
       }
-      if (handOverAsked == null) {
+      if ((!wait && !answer.isDone()) || System.currentTimeMillis() > deadline) {
         return false;
       }
-      if (handOverAnswer.isDone()) { // no other member, say
-        return settleHandOver();
-      }
-      answer = handOverAnswer;
+      // Bounded: members answer or are given up on. Then look again: partitions may have moved meanwhile.
+      answer.join();
     }
-    if (!wait) {
-      return false;
-    }
-    boolean handedOverAll = answer.join(); // completes within the timeout: members answer or are given up on
-    synchronized (handOverLock) {
-      if (handOverAnswer == answer) {
-        settleHandOver();
-      }
-    }
-    return handedOverAll;
   }
 
   /**
@@ -975,14 +973,17 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
    * Called as the member starts shutting down, before Hazelcast hands its partitions to the others
    * (a graceful shutdown, say on SIGTERM, without the caches being closed first): stops the flusher and
    * waits until a batch in progress has been written and marked, so that the next owners never write a
-   * newer change before an older batch of this member commits. What is not written yet stays in the
-   * cluster (the records and the pending map move with their partitions).
+   * newer change before an older batch of this member commits; at most as long as Hazelcast waits for a
+   * graceful shutdown ({@code hazelcast.graceful.shutdown.max.wait}, 600 s by default). What is not
+   * written yet stays in the cluster (the records and the pending map move with their partitions).
    */
   private void stopBeforeShutdown() {
     stopping = true;
     flusher.shutdown();
+    // As long as Hazelcast itself waits for a graceful shutdown to hand its partitions over.
+    long maxWaitSeconds = nodeEngine.getProperties().getSeconds(ClusterProperty.GRACEFUL_SHUTDOWN_MAX_WAIT);
     try {
-      if (flushLock.tryLock(HAND_OVER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+      if (flushLock.tryLock(maxWaitSeconds, TimeUnit.SECONDS)) {
         flushLock.unlock();
       } else {
         LOG.warning("Write-behind of cache " + cacheName + ": a batch was still being written when the member"
