@@ -60,11 +60,7 @@ class WriteBehindCrashTest {
     Process child = startMemberProcess(uris.get(2));
     try (TestCluster cluster = TestCluster.start(uris.subList(0, 2))) {
       HazelcastInstance hz = cluster.manager(0).unwrap(HazelcastInstance.class);
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (hz.getCluster().getMembers().size() < 3 && System.currentTimeMillis() < deadline) {
-        Thread.sleep(100);
-      }
-      assertEquals(3, hz.getCluster().getMembers().size(), "the child process joined the cluster");
+      awaitMembers(hz, 3, "the child process joined the cluster");
       List<Cache<String, String>> caches = List.of(
           cluster.manager(0).createCache(CACHE, configuration()),
           cluster.manager(1).createCache(CACHE, configuration()));
@@ -106,7 +102,7 @@ class WriteBehindCrashTest {
       System.out.printf("killed the child member after %d acknowledged writes; it owned %d of %d keys;"
           + " %d changes were pending cluster-wide%n", WRITES / 2, ownedByVictim, acknowledged.size(), backlogAtKill);
 
-      deadline = System.currentTimeMillis() + 120_000;
+      long deadline = System.currentTimeMillis() + 120_000;
       while (wb.getBacklog() > 0 && System.currentTimeMillis() < deadline) {
         Thread.sleep(100);
       }
@@ -141,11 +137,7 @@ class WriteBehindCrashTest {
     Process child = startMemberProcess(uris.get(1));
     try (TestCluster cluster = TestCluster.start(uris.subList(0, 1))) {
       HazelcastInstance hz = cluster.manager(0).unwrap(HazelcastInstance.class);
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (hz.getCluster().getMembers().size() < 2 && System.currentTimeMillis() < deadline) {
-        Thread.sleep(100);
-      }
-      assertEquals(2, hz.getCluster().getMembers().size(), "the child process joined the cluster");
+      awaitMembers(hz, 2, "the child process joined the cluster");
       Cache<String, String> cache = cluster.manager(0).createCache(CACHE, configuration());
       WriteBehind<String, String> wb = writeBehindOf(cache);
       int keys = 1_000;
@@ -165,10 +157,7 @@ class WriteBehindCrashTest {
 
       child.destroyForcibly(); // its backups here are promoted
       child.waitFor(30, TimeUnit.SECONDS);
-      deadline = System.currentTimeMillis() + 60_000;
-      while (hz.getCluster().getMembers().size() > 1 && System.currentTimeMillis() < deadline) {
-        Thread.sleep(100);
-      }
+      awaitMembers(hz, 1, "the child process left the cluster");
       Thread.sleep(2_000); // ten flush delays: a stale delete would have been written by now
       awaitEmpty(wb);
       Map<String, String> rows = Postgres.rows(TABLE);
@@ -183,6 +172,14 @@ class WriteBehindCrashTest {
     } finally {
       child.destroyForcibly();
     }
+  }
+
+  private static void awaitMembers(HazelcastInstance hz, int count, String what) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (hz.getCluster().getMembers().size() != count && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(count, hz.getCluster().getMembers().size(), what);
   }
 
   private static void awaitEmpty(WriteBehind<String, String> wb) throws InterruptedException {
