@@ -5,7 +5,6 @@ import com.hazelcast.cluster.MembershipAdapter;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
-import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.internal.partition.IPartition;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
@@ -17,6 +16,7 @@ import com.hazelcast.query.Predicates;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import com.hazelcast.spi.impl.AbstractDistributedObject;
 import com.hazelcast.spi.impl.NodeEngine;
+import com.hazelcast.spi.properties.ClusterProperty;
 import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.DeadLetter;
@@ -454,14 +454,14 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     }
     try {
       Map<Integer, Map<Data, PendingWrite>> pendingByPartition = new HashMap<>();
-      Map<Integer, Map<Data, Long>> recordsByPartition = new HashMap<>();
+      Map<Integer, List<RecordChange>> recordsByPartition = new HashMap<>();
       writtenThisFlush.forEach((key, change) -> {
         RecordChange record = fromRecords.get(key);
         if (record == null) {
           Data k = serialization.toData(key);
           pendingByPartition.computeIfAbsent(partitionOf(k), p -> new HashMap<>()).put(k, change);
         } else {
-          recordsByPartition.computeIfAbsent(record.partition(), p -> new HashMap<>()).put(record.key(), record.version());
+          recordsByPartition.computeIfAbsent(record.partition(), p -> new ArrayList<>()).add(record);
         }
       });
       List<CompletableFuture<?>> calls = new ArrayList<>();
@@ -470,16 +470,15 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       recordsByPartition.forEach((partition, written) -> {
         Data[] keys = new Data[written.size()];
         long[] versions = new long[written.size()];
-        int i = 0;
-        for (Map.Entry<Data, Long> e : written.entrySet()) {
-          keys[i] = e.getKey();
-          versions[i++] = e.getValue();
+        for (int i = 0; i < keys.length; i++) {
+          keys[i] = written.get(i).key();
+          versions[i] = written.get(i).version();
         }
         calls.add(MarkWrittenOperation.submit(nodeEngine, records.getName(), partition, keys, versions));
       });
       CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
       recordsByPartition.forEach((partition, written) ->
-          written.forEach((key, version) -> unwrittenKeys.remove(partition, key, version)));
+          written.forEach(record -> unwrittenKeys.remove(partition, record.key(), record.version())));
     } finally {
       writtenThisFlush.clear();
       fromRecords.clear();
@@ -508,8 +507,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
       if (listedAt != null && listedAt != version) {
         listedPartitions.remove(id);
       }
-      Integer handedOverAt = handedOver.get(id);
-      if (!partition.isMigrating() && handedOverAt != null && handedOverAt == version) {
+      if (!partition.isMigrating() && isHandedOver(partition)) {
         owned.add(id);
         versionsNow.put(id, version);
       }
@@ -540,8 +538,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
         if (handOverAnswer == null) {
           Map<Integer, Integer> changed = new HashMap<>();
           for (IPartition partition : nodeEngine.getPartitionService().getPartitions()) {
-            Integer handedOverAt = handedOver.get(partition.getPartitionId());
-            if (partition.isLocal() && (handedOverAt == null || handedOverAt != partition.version())) {
+            if (partition.isLocal() && !isHandedOver(partition)) {
               changed.put(partition.getPartitionId(), partition.version());
             }
           }
@@ -576,6 +573,12 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     handOverAsked = null;
     handOverAnswer = null;
     return ok;
+  }
+
+  /** Whether this member has made sure, at the partition's current version, that nobody else still writes it. */
+  private boolean isHandedOver(IPartition partition) {
+    Integer handedOverAt = handedOver.get(partition.getPartitionId());
+    return handedOverAt != null && handedOverAt == partition.version();
   }
 
   /** Waits at most {@code timeoutMillis} until a flush in progress on this member (if any) is over. */
@@ -983,9 +986,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     // As long as Hazelcast itself waits for a graceful shutdown to hand its partitions over.
     long maxWaitSeconds = nodeEngine.getProperties().getSeconds(ClusterProperty.GRACEFUL_SHUTDOWN_MAX_WAIT);
     try {
-      if (flushLock.tryLock(maxWaitSeconds, TimeUnit.SECONDS)) {
-        flushLock.unlock();
-      } else {
+      if (!awaitFlushInProgress(TimeUnit.SECONDS.toMillis(maxWaitSeconds))) {
         LOG.warning("Write-behind of cache " + cacheName + ": a batch was still being written when the member"
             + " shut down; a newer change of the same keys written by the next owner may be overwritten by it");
       }
