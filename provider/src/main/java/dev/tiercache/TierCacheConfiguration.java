@@ -73,6 +73,12 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
         || (Objects.equals(writeBehind, theirs.writeBehind) && Objects.equals(nearCache, theirs.nearCache));
   }
 
+  /** Whether a cache of this configuration writes behind (the settings, a writer, and write-through on). */
+  static boolean writesBehind(CompleteConfiguration<?, ?> configuration) {
+    return configuration instanceof TierCacheConfiguration<?, ?> tiercache && tiercache.getWriteBehind() != null
+        && configuration.getCacheWriterFactory() != null && configuration.isWriteThrough();
+  }
+
   @Override
   public int hashCode() {
     return super.hashCode();

@@ -105,7 +105,7 @@ public final class TierCacheManager implements javax.cache.CacheManager {
       }
       TierCacheConfiguration<K, V> effective = effectiveConfiguration(cacheName, configuration);
       TierCache<K, V> cache = new TierCache<>(this, cacheName, effective, member.instance(),
-          member.serialization(), CacheNames.mapName(cacheName, scope, TierCache.writesBehind(effective)));
+          member.serialization(), CacheNames.mapName(cacheName, scope, TierCacheConfiguration.writesBehind(effective)));
       caches.put(cacheName, cache);
       return cache;
     }

@@ -7,10 +7,18 @@ import javax.cache.management.CacheStatisticsMXBean;
  * JCache statistics of one cache as seen by the member that issues the operations. Counting on the
  * caller (not on the partition owner) makes the numbers exact whatever the cluster size: every
  * operation learns its outcome (hit, miss, put, removal) and records it here. Counters are
- * {@link LongAdder}s so that counting costs no contention on the hot path; when statistics are off
- * the cache does not call in at all.
+ * {@link LongAdder}s so that counting costs no contention on the hot path.
+ *
+ * <p>The statistics know whether they are enabled ({@code setStatisticsEnabled}, the configuration's flag):
+ * while they are not, every {@code record} call and the timer are no-ops, so callers never check, and a
+ * disabled cache does not even read the clock.
  */
 public final class CacheStatistics implements CacheStatisticsMXBean {
+
+  /** {@link #recordTime} flags: the averages an operation's time counts toward, as JCache defines them. */
+  public static final int GET = 1;
+  public static final int PUT = 2;
+  public static final int REMOVE = 4;
 
   private final LongAdder nearHits = new LongAdder();
   private final LongAdder hits = new LongAdder();
@@ -22,48 +30,113 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
   private final LongAdder getNanos = new LongAdder();
   private final LongAdder putNanos = new LongAdder();
   private final LongAdder removeNanos = new LongAdder();
+  private volatile boolean enabled;
+
+  public CacheStatistics(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  /** Switches counting on or off; what was counted stays. */
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  /** A start for {@link #recordTime}: {@code System.nanoTime()}, or 0 without reading the clock when disabled. */
+  public long startTimer() {
+    return enabled ? System.nanoTime() : 0;
+  }
+
+  /** Adds the time since {@code startNanos} to each average in {@code averages} ({@link #GET} | {@link #PUT} | {@link #REMOVE}). */
+  public void recordTime(long startNanos, int averages) {
+    if (!enabled) {
+      return;
+    }
+    long elapsed = System.nanoTime() - startNanos;
+    if ((averages & GET) != 0) {
+      recordGetTime(elapsed);
+    }
+    if ((averages & PUT) != 0) {
+      recordPutTime(elapsed);
+    }
+    if ((averages & REMOVE) != 0) {
+      recordRemoveTime(elapsed);
+    }
+  }
+
+  /** One hit if {@code hit}, else one miss. */
+  public void recordHitOrMiss(boolean hit) {
+    if (hit) {
+      recordHits(1);
+    } else {
+      recordMisses(1);
+    }
+  }
 
   /** Hits served by this member's near cache (L1). */
   public void recordNearHits(long count) {
-    nearHits.add(count);
+    if (enabled) {
+      nearHits.add(count);
+    }
   }
 
   /** Hits served by the shared map (L2). */
   public void recordHits(long count) {
-    hits.add(count);
+    if (enabled) {
+      hits.add(count);
+    }
   }
 
   public void recordMisses(long count) {
-    misses.add(count);
+    if (enabled) {
+      misses.add(count);
+    }
   }
 
   public void recordPuts(long count) {
-    puts.add(count);
+    if (enabled) {
+      puts.add(count);
+    }
   }
 
   public void recordRemovals(long count) {
-    removals.add(count);
+    if (enabled) {
+      removals.add(count);
+    }
   }
 
   /** Values a read-through load brought in (a Tiercache extension, not a JCache MXBean attribute). */
   public void recordLoads(long count) {
-    loads.add(count);
+    if (enabled) {
+      loads.add(count);
+    }
   }
 
   public void recordEvictions(long count) {
-    evictions.add(count);
+    if (enabled) {
+      evictions.add(count);
+    }
   }
 
   public void recordGetTime(long nanos) {
-    getNanos.add(nanos);
+    if (enabled) {
+      getNanos.add(nanos);
+    }
   }
 
   public void recordPutTime(long nanos) {
-    putNanos.add(nanos);
+    if (enabled) {
+      putNanos.add(nanos);
+    }
   }
 
   public void recordRemoveTime(long nanos) {
-    removeNanos.add(nanos);
+    if (enabled) {
+      removeNanos.add(nanos);
+    }
   }
 
   @Override

@@ -1,0 +1,177 @@
+package dev.tiercache;
+
+import com.hazelcast.internal.serialization.Data;
+import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.expiry.Expiry;
+import dev.tiercache.management.CacheStatistics;
+import dev.tiercache.nearcache.NearCache;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import javax.cache.CacheException;
+
+/**
+ * Plain reads of one cache, without a lock: this member's near cache first, then L2. A value read from
+ * L2 is kept in the near cache only through a reservation taken before the read, and only if no
+ * invalidation of the key arrived in between ({@link NearCache#publish}); so a value read before a change
+ * is never cached after it. A reservation not published is always released. Reads never load: a miss
+ * is the caller's to count or to load (see {@link ReadThrough}).
+ */
+final class Reads<K, V> {
+
+  private final L2Records<K, V> records;
+  private final KeyValueCodec<K, V> codec;
+  private final Expiry expiry;
+  private final CacheStatistics statistics;
+  private final NearCache nearCache;
+
+  /** {@code nearCache} may be {@code null}: every read then goes to L2. */
+  Reads(L2Records<K, V> records, KeyValueCodec<K, V> codec, Expiry expiry, CacheStatistics statistics,
+      NearCache nearCache) {
+    this.records = records;
+    this.codec = codec;
+    this.expiry = expiry;
+    this.statistics = statistics;
+    this.nearCache = nearCache;
+  }
+
+  /**
+   * A live value from the near cache, as a private copy, with the statistics and the access rule of
+   * the expiry policy applied as for an L2 hit; {@code null} if L1 has none (or there is no near cache).
+   */
+  V nearHit(K key) {
+    if (nearCache == null) {
+      return null;
+    }
+    NearCache.Entry entry = nearCache.get(key);
+    if (entry == null) {
+      return null;
+    }
+    long expiresAt = entry.expiresAt();
+    long now = expiresAt == CacheRecord.ETERNAL && expiry.accessKeepsExpiry() ? 0 : System.currentTimeMillis();
+    if (expiresAt != CacheRecord.ETERNAL && expiresAt <= now) {
+      return null; // L2 decides: it removes the entry and tells every member
+    }
+    @SuppressWarnings("unchecked")
+    V value = (V) entry.value();
+    statistics.recordNearHits(1);
+    if (!expiry.accessKeepsExpiry()) {
+      records.touch(entry.key(), entry.version(), expiresAt, now);
+    }
+    return value;
+  }
+
+  /**
+   * Reads a live entry from L2 (keeping it in the near cache, if there is one) and applies the access
+   * rule of the expiry policy; counts a hit if found. A miss is not counted here, because a
+   * read-through load may still find the value.
+   */
+  V readAndTouch(K key, Data k) {
+    return readAndTouch(k, nearCache == null ? null : nearCache.reserve(key, k));
+  }
+
+  /** A read that does not fill the near cache (a walk over every entry, say). */
+  V readAndTouchWithoutCaching(Data k) {
+    return readAndTouch(k, null);
+  }
+
+  private V readAndTouch(Data k, Object reservation) {
+    try {
+      CacheRecord record = records.read(k);
+      long now = System.currentTimeMillis();
+      if (record == null) {
+        return null;
+      }
+      if (record.isExpiredAt(now)) {
+        records.scheduleExpiry(k, record.expiresAt());
+        return null;
+      }
+      V value = codec.toValue(record);
+      statistics.recordHits(1);
+      publish(reservation, k, record, value);
+      reservation = null;
+      records.touch(k, record.version(), record.expiresAt(), now);
+      return value;
+    } finally {
+      release(reservation);
+    }
+  }
+
+  /**
+   * {@code getAll}'s reads: the values found live, in the order of {@code keys}; each key not found is
+   * added to {@code missing} with its serialized form, for the caller to count or load.
+   */
+  Map<K, V> readAll(Set<? extends K> keys, Map<K, Data> missing) {
+    Map<K, V> result = new LinkedHashMap<>();
+    for (K key : keys) {
+      V hit = nearHit(key);
+      if (hit != null) {
+        result.put(key, hit);
+        continue;
+      }
+      Data k = codec.keyData(key);
+      V value = readAndTouch(key, k);
+      if (value != null) {
+        result.put(key, value);
+      } else {
+        missing.put(key, k);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The L2 read of {@code get} without blocking the caller: Hazelcast's asynchronous get, the value
+   * deserialized when it arrives. Only for reads that have nothing more to do than read (no
+   * read-through, an expiry policy that keeps expiry on access); the near cache was asked already.
+   */
+  CompletableFuture<V> readAsync(K key, Data k) {
+    Object reservation = nearCache == null ? null : nearCache.reserve(key, k);
+    CompletableFuture<CacheRecord> read;
+    try {
+      read = records.readAsync(k);
+    } catch (RuntimeException e) {
+      release(reservation);
+      throw e;
+    }
+    return read.handle((record, failure) -> {
+      if (failure != null || record == null || record.isExpiredAt(System.currentTimeMillis())) {
+        release(reservation);
+        if (failure != null) {
+          throw failure instanceof RuntimeException e ? e : new CacheException(failure);
+        }
+        statistics.recordMisses(1);
+        return null;
+      }
+      statistics.recordHits(1);
+      V value = codec.toValue(record);
+      publish(reservation, k, record, value);
+      return value;
+    });
+  }
+
+  /** Whether a live entry exists, in the near cache or in L2; counts nothing and applies no access rule. */
+  boolean contains(K key) {
+    if (nearCache != null) {
+      NearCache.Entry entry = nearCache.get(key);
+      if (entry != null && entry.expiresAt() > System.currentTimeMillis()) {
+        return true;
+      }
+    }
+    CacheRecord record = records.read(codec.keyData(key));
+    return record != null && !record.isExpiredAt(System.currentTimeMillis());
+  }
+
+  private void publish(Object reservation, Data k, CacheRecord record, V value) {
+    if (reservation != null) {
+      nearCache.publish(reservation, k, record, value);
+    }
+  }
+
+  private void release(Object reservation) {
+    if (reservation != null) {
+      nearCache.release(reservation);
+    }
+  }
+}

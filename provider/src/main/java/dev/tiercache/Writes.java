@@ -1,0 +1,248 @@
+package dev.tiercache;
+
+import com.hazelcast.internal.serialization.Data;
+import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.PutProcessor;
+import dev.tiercache.cluster.WriteBehindPutProcessor;
+import dev.tiercache.event.EventDispatcher;
+import dev.tiercache.expiry.Expiry;
+import dev.tiercache.integration.WriteBehind;
+import dev.tiercache.management.CacheStatistics;
+import java.util.Objects;
+
+/**
+ * The single-key changes of one cache: put, remove and replace in all their JCache forms. Each runs
+ * under the key's cluster-wide lock (read the live record, write through, change the record, count,
+ * publish), except two routes that need nobody on this member to take part and so run as one operation
+ * on the key's owner, which Hazelcast orders with the locked ones:
+ * <ul>
+ *   <li>a put with no writer, no listener and constant expiry durations: one {@link PutProcessor};</li>
+ *   <li>a write-behind put of an entry that never expires, no listener, records backed up and never
+ *       evicted by Hazelcast: one {@link WriteBehindPutProcessor}, the record itself being the queue;</li>
+ * </ul>
+ * and a plain remove with no writer and no listener, one {@code IMap.remove}. The writer is called
+ * before the record changes, so a writer failure changes nothing. Arguments arrive checked and
+ * serialized.
+ */
+final class Writes<K, V> {
+
+  private final L2Records<K, V> records;
+  private final KeyValueCodec<K, V> codec;
+  private final ChangeWriter<K, V> writer;
+  private final EventDispatcher<K, V> events;
+  private final Expiry expiry;
+  private final CacheStatistics statistics;
+  /** Set only where a plain put may be one {@link WriteBehindPutProcessor} (see the class comment). */
+  private final WriteBehind<K, V> oneOperationWriteBehind;
+
+  Writes(L2Records<K, V> records, KeyValueCodec<K, V> codec, ChangeWriter<K, V> writer, EventDispatcher<K, V> events,
+      Expiry expiry, CacheStatistics statistics, WriteBehind<K, V> oneOperationWriteBehind) {
+    this.records = records;
+    this.codec = codec;
+    this.writer = writer;
+    this.events = events;
+    this.expiry = expiry;
+    this.statistics = statistics;
+    this.oneOperationWriteBehind = oneOperationWriteBehind;
+  }
+
+  // ------------------------------------------------------------------ put
+
+  void put(K key, Data k, V value, byte[] bytes) {
+    long[] durations = expiry.constantDurations();
+    if (durations != null && !writer.writesThrough() && !events.hasListeners()) {
+      putOnOwner(k, bytes, durations);
+    } else if (oneOperationWriteBehind != null && !events.hasListeners() && neverExpires(durations)) {
+      putBehindOnOwner(key, value, k, bytes);
+    } else {
+      putUnderLock(key, k, value, bytes);
+    }
+  }
+
+  V getAndPut(K key, Data k, V value, byte[] bytes) {
+    return records.withLock(k, () -> {
+      CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
+      V previous = existing == null ? null : codec.toValue(existing);
+      putLocked(key, k, value, bytes, existing);
+      statistics.recordHitOrMiss(existing != null);
+      return previous;
+    });
+  }
+
+  boolean putIfAbsent(K key, Data k, V value, byte[] bytes) {
+    return records.withLock(k, () -> {
+      long now = System.currentTimeMillis();
+      boolean absent = records.liveRecord(k, now) == null;
+      if (absent) {
+        writer.write(key, k, value, bytes);
+        records.create(key, k, value, bytes, now);
+      }
+      statistics.recordHitOrMiss(!absent);
+      return absent;
+    });
+  }
+
+  /** A put that takes the key's lock. */
+  void putUnderLock(K key, Data k, V value, byte[] bytes) {
+    records.withLock(k, () -> {
+      putLocked(key, k, value, bytes, records.liveRecord(k, System.currentTimeMillis()));
+      return null;
+    });
+  }
+
+  /** Write-through, then create or update the record, with events and statistics. Caller holds the lock. */
+  void putLocked(K key, Data k, V value, byte[] bytes, CacheRecord existing) {
+    writer.write(key, k, value, bytes);
+    long now = System.currentTimeMillis();
+    if (existing == null) {
+      records.create(key, k, value, bytes, now);
+    } else {
+      records.update(key, k, value, bytes, existing, now);
+    }
+  }
+
+  /**
+   * The one-step put: when no writer, no listener and no expiry policy of the user's needs to be
+   * called here, the whole put runs on the key's owner as a single entry processor.
+   */
+  private void putOnOwner(Data k, byte[] bytes, long[] durations) {
+    long outcome;
+    try {
+      outcome = (Long) records.map().executeOnKey(k, new PutProcessor(bytes, durations[0], durations[1]));
+    } finally {
+      records.invalidateNear(k);
+    }
+    if (outcome != PutProcessor.NOT_STORED_CREATED) {
+      statistics.recordPuts(1);
+    }
+    if (outcome > 0 && outcome != CacheRecord.ETERNAL) {
+      records.scheduleExpiry(k, outcome);
+    }
+  }
+
+  /**
+   * A write-behind put in one operation on the owner: the record marked unwritten (see
+   * {@link WriteBehindPutProcessor}). Only for entries that never expire and records that have a backup,
+   * so that the record outlives any member failure that could take the change with it.
+   */
+  private void putBehindOnOwner(K key, V value, Data k, byte[] bytes) {
+    oneOperationWriteBehind.awaitRoom();
+    boolean done;
+    try {
+      done = (Boolean) records.map().executeOnKey(k,
+          new WriteBehindPutProcessor(bytes, records.map().getName()));
+    } finally {
+      records.invalidateNear(k);
+    }
+    if (done) {
+      statistics.recordPuts(1);
+    } else { // the key has a change in the pending map: this one must follow it there
+      putUnderLock(key, k, value, bytes);
+    }
+  }
+
+  /** Whether constant durations (see {@link Expiry#constantDurations()}) make every entry eternal. */
+  private static boolean neverExpires(long[] durations) {
+    return durations != null && durations[0] == PutProcessor.ETERNAL
+        && (durations[1] == PutProcessor.ETERNAL || durations[1] == PutProcessor.UNCHANGED);
+  }
+
+  // ------------------------------------------------------------------ remove
+
+  boolean remove(K key, Data k) {
+    if (!writer.writesThrough() && !events.hasListeners()) {
+      // Nothing here needs to see the removal happen: one remove on the owner.
+      CacheRecord existing;
+      try {
+        existing = records.map().remove(k);
+      } finally {
+        records.invalidateNear(k);
+      }
+      boolean removed = existing != null && !existing.isExpiredAt(System.currentTimeMillis());
+      if (removed) {
+        statistics.recordRemovals(1);
+      }
+      return removed;
+    }
+    return records.withLock(k, () -> {
+      CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
+      writer.delete(key, k);
+      if (existing != null) {
+        records.remove(key, k, existing);
+      }
+      return existing != null;
+    });
+  }
+
+  boolean remove(K key, Data k, V oldValue) {
+    return records.withLock(k, () -> {
+      CacheRecord existing = liveRecordHolding(k, oldValue);
+      if (existing == null) {
+        return false;
+      }
+      writer.delete(key, k);
+      records.remove(key, k, existing);
+      return true;
+    });
+  }
+
+  V getAndRemove(K key, Data k) {
+    return records.withLock(k, () -> {
+      CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
+      writer.delete(key, k);
+      statistics.recordHitOrMiss(existing != null);
+      if (existing == null) {
+        return null;
+      }
+      V previous = codec.toValue(existing);
+      records.remove(key, k, existing);
+      return previous;
+    });
+  }
+
+  /**
+   * The live record of {@code k} if it holds {@code expected}, else {@code null}; counts the hit or miss,
+   * and a present value that differs counts as an access (the expiry policy's access rule). Caller holds
+   * the lock.
+   */
+  private CacheRecord liveRecordHolding(Data k, V expected) {
+    long now = System.currentTimeMillis();
+    CacheRecord existing = records.liveRecord(k, now);
+    statistics.recordHitOrMiss(existing != null);
+    if (existing != null && !Objects.equals(codec.toValue(existing), expected)) {
+      records.touchLocked(k, existing, now);
+      return null;
+    }
+    return existing;
+  }
+
+  // ------------------------------------------------------------------ replace
+
+  boolean replace(K key, Data k, V oldValue, V newValue, byte[] bytes) {
+    return records.withLock(k, () -> {
+      CacheRecord existing = liveRecordHolding(k, oldValue);
+      if (existing == null) {
+        return false;
+      }
+      writer.write(key, k, newValue, bytes);
+      records.update(key, k, newValue, bytes, existing, System.currentTimeMillis());
+      return true;
+    });
+  }
+
+  /** Replaces a present value; returns the old one (or a non-null marker if {@code wantOld} is false). */
+  @SuppressWarnings("unchecked")
+  V getAndReplace(K key, Data k, V value, byte[] bytes, boolean wantOld) {
+    return records.withLock(k, () -> {
+      CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
+      statistics.recordHitOrMiss(existing != null);
+      if (existing == null) {
+        return null;
+      }
+      V previous = wantOld ? codec.toValue(existing) : (V) Boolean.TRUE;
+      writer.write(key, k, value, bytes);
+      records.update(key, k, value, bytes, existing, System.currentTimeMillis());
+      return previous;
+    });
+  }
+}
