@@ -43,7 +43,7 @@ final class Flusher {
   private final PartitionHandOver handOver;
   private final OwnedPartitions partitions;
   private final Backlog backlog;
-  private final ScheduledExecutorService flusher;
+  private final ScheduledExecutorService executor;
   /** Held for the whole of a flush, so that another member can wait until a flush in progress here is over. */
   private final ReentrantLock flushLock = new ReentrantLock();
   private volatile long oldestPendingSince;
@@ -62,7 +62,7 @@ final class Flusher {
     this.partitions = new OwnedPartitions(cache, handOver);
     this.backlog = backlog;
     // Starts no thread until start() schedules the tick.
-    this.flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "tiercache-write-behind-" + cache.cacheName());
       thread.setDaemon(true);
       return thread;
@@ -72,7 +72,7 @@ final class Flusher {
   /** Starts the flusher thread: a few looks per delay. */
   void start() {
     long tick = Math.max(10, Math.min(200, cache.settings().delayMillis() / 4));
-    flusher.scheduleWithFixedDelay(this::flushTick, tick, tick, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(this::flushTick, tick, tick, TimeUnit.MILLISECONDS);
   }
 
   private void flushTick() {
@@ -321,7 +321,7 @@ final class Flusher {
   /** Stops the flusher thread for good (the cache closes); a flush on another thread may still run. */
   void close() {
     closed = true;
-    flusher.shutdownNow();
+    executor.shutdownNow();
   }
 
   /** Whether the member is shutting down ({@link #stopBeforeShutdown()}): nothing more is written here. */
@@ -339,7 +339,7 @@ final class Flusher {
    */
   void stopBeforeShutdown() {
     stopping = true;
-    flusher.shutdown();
+    executor.shutdown();
     // As long as Hazelcast itself waits for a graceful shutdown to hand its partitions over.
     long maxWaitSeconds =
         cache.nodeEngine().getProperties().getSeconds(ClusterProperty.GRACEFUL_SHUTDOWN_MAX_WAIT);

@@ -62,9 +62,11 @@ import javax.cache.integration.CacheWriter;
  * record); the oldest member keeps it near {@code max-entries} per member by removing a share of the
  * written records once a second ({@link UnwrittenRecords.RemoveWritten}).
  *
- * <p><b>Parts.</b> This class records changes and wires the parts that write them: {@link Flusher} (the
- * flush loop, with {@link OwnedPartitions} for what this member owns), {@link BatchWriter} (the writer's
- * batches, retries and dead letters), {@link PartitionHandOver} and {@link Backlog} (the bounds).
+ * <p><b>Parts.</b> This class records changes and wires the parts that write them (package-private):
+ * {@code Flusher}, the flush loop, with {@code OwnedPartitions} for what this member writes;
+ * {@code BatchWriter}, the writer's batches, retries and dead letters; {@code PartitionHandOver}, the
+ * wait for a moved partition's old owner; {@code Backlog}, the two bounds. {@code CacheContext} holds
+ * the maps and the member they share.
  */
 public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
