@@ -1,0 +1,288 @@
+package dev.tiercache.integration;
+
+import dev.tiercache.cluster.PendingWrite;
+import dev.tiercache.config.WriteBehindSettings;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.cache.Cache;
+import javax.cache.integration.CacheWriter;
+
+/**
+ * Hands a flush's due changes to the cache writer, one batch at a time. A change is noted
+ * {@linkplain #completed() completed}, and so may be dropped from the backlog, only once the writer has
+ * taken it, or once the writer rejected it alone too and it went to the dead-letter sink; every other
+ * change stays to be tried again, after a wait that doubles from 100 ms up to the configured maximum
+ * and starts over once the writer takes a batch.
+ *
+ * <p>Used by one flush at a time (under the flush lock, {@link Flusher}); the counters may be read from
+ * any thread.
+ */
+final class BatchWriter<K, V> {
+
+  /** Where a change the writer rejects even alone goes, with its error: kept, never dropped. */
+  @FunctionalInterface
+  interface DeadLetterSink {
+    void deadLetter(Object key, byte[] value, String error);
+  }
+
+  // The facade's logger name, so that logging configured for write-behind still applies.
+  private static final Logger LOG = Logger.getLogger(WriteBehind.class.getName());
+  private static final long FIRST_RETRY_DELAY_MILLIS = 100;
+  private static final int RECENT_BATCHES = 4096;
+
+  private final String cacheName;
+  private final CacheWriter<K, V> writer;
+  /** A change's value, serialized as the pending map and the records hold it, as the writer takes it. */
+  private final Function<byte[], ? extends V> values;
+  private final DeadLetterSink deadLetters;
+  private final WriteBehindSettings settings;
+  /** Wall-clock milliseconds, for when to try again. */
+  private final LongSupplier clock;
+
+  private final LongAdder written = new LongAdder();
+  private final LongAdder deleted = new LongAdder();
+  private final LongAdder batches = new LongAdder();
+  private final LongAdder retries = new LongAdder();
+  private final LongAdder deadLettered = new LongAdder();
+  private final int[] recentBatchSizes = new int[RECENT_BATCHES];
+  private final AtomicLong batchCount = new AtomicLong();
+  private volatile String lastError = "";
+  private volatile long nextAttemptAt;
+  private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
+  /** Changes handed to the writer successfully (or dead-lettered) since the flush last took them, by key. */
+  private final Map<Object, PendingWrite> completed = new HashMap<>();
+
+  BatchWriter(String cacheName, CacheWriter<K, V> writer, Function<byte[], ? extends V> values,
+      DeadLetterSink deadLetters, WriteBehindSettings settings, LongSupplier clock) {
+    this.cacheName = cacheName;
+    this.writer = writer;
+    this.values = values;
+    this.deadLetters = deadLetters;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  /**
+   * The changes completed since the map was last cleared, by key: the flush drops them from the
+   * backlog, then clears the map.
+   */
+  Map<Object, PendingWrite> completed() {
+    return completed;
+  }
+
+  /** One batch: writes first, then deletes (distinct keys, so their order does not matter). */
+  boolean writeBatch(List<Map.Entry<Object, PendingWrite>> batch) {
+    Map<Object, PendingWrite> writes = new LinkedHashMap<>();
+    Map<Object, PendingWrite> deletes = new LinkedHashMap<>();
+    for (Map.Entry<Object, PendingWrite> e : batch) {
+      (e.getValue().isDelete() ? deletes : writes).put(e.getKey(), e.getValue());
+    }
+    recordBatchSize(batch.size());
+    boolean ok = true;
+    if (!writes.isEmpty()) {
+      ok = apply(writes, false);
+    }
+    if (ok && !deletes.isEmpty()) {
+      ok = apply(deletes, true);
+    }
+    if (ok) {
+      retryDelay = FIRST_RETRY_DELAY_MILLIS;
+      nextAttemptAt = 0;
+    }
+    return ok;
+  }
+
+  /** Hands the changes to the writer; notes as completed exactly those it took. */
+  private boolean apply(Map<Object, PendingWrite> changes, boolean delete) {
+    Collection<?> remaining = delete ? new ArrayList<>(changes.keySet()) : entriesOf(changes);
+    try {
+      if (delete) {
+        writer.deleteAll(remaining);
+      } else {
+        @SuppressWarnings("unchecked")
+        Collection<Cache.Entry<? extends K, ? extends V>> entries =
+            (Collection<Cache.Entry<? extends K, ? extends V>>) remaining;
+        writer.writeAll(entries);
+      }
+      remaining.clear();
+    } catch (RuntimeException e) {
+      lastError = String.valueOf(e);
+      Set<Object> failed = keysOf(remaining, delete);
+      completed(changes, failed, delete);
+      if (isRejection(e)) {
+        return isolate(changes, failed, delete);
+      }
+      retries.increment();
+      backOff(e);
+      return false;
+    }
+    completed(changes, Set.of(), delete);
+    return true;
+  }
+
+  /** After a rejection, tries the failed changes one by one; those still rejected become dead letters. */
+  private boolean isolate(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
+    for (Object key : failed) {
+      PendingWrite change = changes.get(key);
+      try {
+        if (delete) {
+          writer.delete(key);
+        } else {
+          writer.write(entryOf(key, change));
+        }
+        completed(Map.of(key, change), Set.of(), delete);
+      } catch (RuntimeException e) {
+        lastError = String.valueOf(e);
+        if (!isRejection(e)) {
+          retries.increment();
+          backOff(e);
+          return false;
+        }
+        deadLetters.deadLetter(key, change.value(), String.valueOf(rootCause(e)));
+        completed.put(key, change); // dropped with the others: it is kept as a dead letter now
+        deadLettered.increment();
+        LOG.warning("Write-behind of cache " + cacheName + ": the system of record rejected the change of key "
+            + key + " for good; it is kept as a dead letter: " + rootCause(e));
+      }
+    }
+    return true;
+  }
+
+  /** Notes the changes the writer took, for the flush to drop when it ends. */
+  private void completed(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
+    int before = completed.size();
+    changes.forEach((key, change) -> {
+      if (!failed.contains(key)) {
+        completed.put(key, change);
+      }
+    });
+    (delete ? deleted : written).add(completed.size() - before);
+  }
+
+  private void backOff(RuntimeException e) {
+    nextAttemptAt = clock.getAsLong() + retryDelay;
+    LOG.log(Level.WARNING, "Write-behind of cache " + cacheName + " failed; retrying in " + retryDelay
+        + " ms, nothing is dropped: " + e);
+    retryDelay = Math.min(settings.maxRetryDelayMillis(), retryDelay * 2);
+  }
+
+  /** Whether the writer rejected the data itself, as opposed to being unavailable. */
+  static boolean isRejection(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql && JdbcCacheStore.isDataError(sql)) {
+        return true;
+      }
+      if (t instanceof ClassCastException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private List<Cache.Entry<? extends K, ? extends V>> entriesOf(Map<Object, PendingWrite> changes) {
+    List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(changes.size());
+    for (Map.Entry<Object, PendingWrite> e : changes.entrySet()) {
+      entries.add(entryOf(e.getKey(), e.getValue()));
+    }
+    return entries;
+  }
+
+  @SuppressWarnings("unchecked")
+  private Cache.Entry<K, V> entryOf(Object key, PendingWrite change) {
+    return new Change<>((K) key, values.apply(change.value()));
+  }
+
+  private static Set<Object> keysOf(Collection<?> remaining, boolean delete) {
+    Set<Object> keys = new HashSet<>();
+    for (Object o : remaining) {
+      keys.add(delete ? o : ((Cache.Entry<?, ?>) o).getKey());
+    }
+    return keys;
+  }
+
+  private void recordBatchSize(int size) {
+    batches.increment();
+    long n = batchCount.getAndIncrement();
+    recentBatchSizes[(int) (n % RECENT_BATCHES)] = size;
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root;
+  }
+
+  /** A change handed to the writer. */
+  private record Change<K, V>(K getKey, V getValue) implements Cache.Entry<K, V> {
+    @Override
+    public <T> T unwrap(Class<T> clazz) {
+      throw new IllegalArgumentException("A write-behind entry cannot be unwrapped to " + clazz.getName());
+    }
+  }
+
+  // ------------------------------------------------------------------ state and counters
+
+  /** Wall-clock time before which the flusher does not try again (0: no failure waiting). */
+  long nextAttemptAt() {
+    return nextAttemptAt;
+  }
+
+  /** How long the flusher waits after the next failure. */
+  long retryDelay() {
+    return retryDelay;
+  }
+
+  String lastError() {
+    return lastError;
+  }
+
+  long written() {
+    return written.sum();
+  }
+
+  long deleted() {
+    return deleted.sum();
+  }
+
+  long batches() {
+    return batches.sum();
+  }
+
+  long retries() {
+    return retries.sum();
+  }
+
+  /** Changes this member has dead-lettered (the cluster-wide count is the dead-letter map's size). */
+  long deadLettered() {
+    return deadLettered.sum();
+  }
+
+  /** Sizes of the most recent batches (up to 4,096), oldest first. */
+  int[] recentBatchSizes() {
+    long n = batchCount.get();
+    int count = (int) Math.min(n, RECENT_BATCHES);
+    int[] sizes = new int[count];
+    for (int i = 0; i < count; i++) {
+      sizes[i] = recentBatchSizes[(int) ((n - count + i) % RECENT_BATCHES)];
+    }
+    return sizes;
+  }
+}
