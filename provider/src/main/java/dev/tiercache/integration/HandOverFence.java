@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * Sent by a member that has gained partitions of a write-behind cache to every other member: it
  * returns once the flush in progress there (if any) of the same cache is over. Until then the old
  * owner may still commit values it read before the partitions moved; see
- * {@code WriteBehind.awaitHandOver}. Each member's {@link WriteBehind} is found in its Hazelcast user
+ * {@code PartitionHandOver.awaitHandOver}. Each member's {@link WriteBehind} is found in its Hazelcast user
  * context.
  */
 final class HandOverFence implements Callable<Boolean>, HazelcastInstanceAware, Serializable {
