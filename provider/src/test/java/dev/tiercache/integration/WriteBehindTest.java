@@ -1,4 +1,4 @@
-package dev.tiercache;
+package dev.tiercache.integration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tiercache.Postgres;
+import dev.tiercache.TierCache;
+import dev.tiercache.TierCacheConfiguration;
 import dev.tiercache.config.WriteBehindSettings;
-import dev.tiercache.integration.JdbcCacheStore;
-import dev.tiercache.integration.WriteBehind;
 import dev.tiercache.management.MBeans;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;

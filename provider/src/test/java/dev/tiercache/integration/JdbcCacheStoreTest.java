@@ -1,10 +1,10 @@
-package dev.tiercache;
+package dev.tiercache.integration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.tiercache.integration.JdbcCacheStore;
+import dev.tiercache.Postgres;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package dev.tiercache;
+package dev.tiercache.integration;
 
 import java.net.URI;
 import javax.cache.CacheManager;

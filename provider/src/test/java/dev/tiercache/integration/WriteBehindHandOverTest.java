@@ -1,13 +1,15 @@
-package dev.tiercache;
+package dev.tiercache.integration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
+import dev.tiercache.Postgres;
+import dev.tiercache.TestCluster;
+import dev.tiercache.TierCache;
+import dev.tiercache.TierCacheConfiguration;
 import dev.tiercache.config.WriteBehindSettings;
-import dev.tiercache.integration.JdbcCacheStore;
-import dev.tiercache.integration.WriteBehind;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Collection;
