@@ -1,8 +1,17 @@
 /**
  * The near cache (L1): a Caffeine cache per cache on every member that uses it, in front of the shared
- * Hazelcast map (L2). {@code NearCache} holds the entries and keeps them coherent (invalidation on every
- * change, reservations against reads that race a change, a periodic repair against lost messages);
- * {@code ValueCopies} decides how a hit returns a private copy: the value itself for immutable types, a
- * field-by-field copy for plain serializable classes, else a deserialization of the serialized form.
+ * Hazelcast map (L2).
+ * <ul>
+ *   <li>{@code NearCache} holds the entries and the reservations of reads in flight, and states the
+ *       coherence rules; its {@code Entry} is one value as read from L2, with the record's version and
+ *       expiry, and makes the private copy a hit returns.
+ *   <li>{@code NearCacheInvalidations} is the Hazelcast entry listener that drops a key when any member
+ *       changes it.
+ *   <li>{@code NearCacheRepair} checks the entries against the versions L2 holds, twice per repair
+ *       interval, and drops those L2 does not vouch for: the net under lost invalidations.
+ *   <li>How a hit copies: {@code Immutables} says which types need no copy (the instance is shared);
+ *       {@code FieldCopier} copies plain serializable graphs field by field; anything else is
+ *       deserialized from the serialized form the entry keeps.
+ * </ul>
  */
 package dev.tiercache.nearcache;

@@ -1,0 +1,269 @@
+package dev.tiercache.nearcache;
+
+import com.hazelcast.map.IMap;
+import com.hazelcast.partition.PartitionService;
+import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.PerPartition;
+import dev.tiercache.cluster.VersionProbe;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The repair of one near cache, against invalidation messages that were lost: twice per repair interval
+ * it sends the keys L1 holds to their owners, which answer with the versions they hold, and drops every
+ * entry that L2 did not vouch for.
+ *
+ * <p>Invariant: an entry outlives a repair that looked at it only if it has not expired and L2 answered,
+ * within one repair interval, the very version the entry was read at. Versions are never reused for a
+ * key, so equal versions mean equal values. A failed or late answer vouches for nothing. The one
+ * exception is an entry L1 replaced while the repair ran (a newer read or a reservation): it is newer
+ * than the check, so it is left alone ({@code remove(key, entry)}, not {@code remove(key)}).
+ *
+ * <p>{@link Check} is the decision, from what L1 holds and what L2 answered, free of Hazelcast so that
+ * it can be tested alone; {@link L2Versions} is the read.
+ */
+final class NearCacheRepair {
+
+  /** The near cache's logger, as before the repair had a class of its own, so logging settings still apply. */
+  private static final Logger LOG = Logger.getLogger(NearCache.class.getName());
+
+  /** One daemon thread runs the repairs of every near cache in this JVM. */
+  private static final ScheduledExecutorService REPAIRS = repairThread();
+
+  /** Runs the repair's bulk reads, which cannot be bounded in time otherwise (see {@link L2Versions}). */
+  private static final ExecutorService REPAIR_READS =
+      Executors.newCachedThreadPool(daemon("tiercache-near-cache-repair-read"));
+
+  /** Average serialized value size up to which the repair reads whole records rather than versions. */
+  static final long SMALL_VALUE_BYTES = 512;
+
+  /** Why a repair drops an entry. */
+  enum Reason {
+    /** Past the expiry of the record it was read from; L2 is not asked about it. */
+    EXPIRED,
+    /** L2 holds another version of the key: a change whose invalidation was lost. */
+    VERSION_DIFFERS,
+    /** L2 no longer holds the key: a removal (or expiry, eviction) whose invalidation was lost. */
+    GONE_FROM_L2,
+    /** L2 did not answer, or not in time, so it vouched for nothing. */
+    CHECK_FAILED
+  }
+
+  /** An entry to drop, if L1 still holds this very entry under its key. */
+  record Stale(Object key, NearCache.Entry entry, Reason reason) {}
+
+  /** Where a repair asks for the versions L2 holds, by key as L1 holds it; absent keys are left out. */
+  @FunctionalInterface
+  interface Versions {
+    CompletableFuture<Map<Object, Long>> of(Set<Object> keys, boolean smallValues);
+  }
+
+  private final String cacheName;
+  private final ConcurrentMap<Object, Object> entries;
+  private final Versions versions;
+  private final long intervalMillis;
+  private final LongAdder repaired = new LongAdder();
+  private volatile ScheduledFuture<?> schedule;
+  private volatile boolean closed;
+
+  /** A repair that runs only when asked ({@link #repairNow}); {@link #scheduled} also runs it periodically. */
+  NearCacheRepair(String cacheName, ConcurrentMap<Object, Object> entries, Versions versions, long intervalMillis) {
+    this.cacheName = cacheName;
+    this.entries = entries;
+    this.versions = versions;
+    this.intervalMillis = intervalMillis;
+  }
+
+  /** The repair of {@code entries} against {@code map}, run twice per {@code intervalMillis} from now on. */
+  static NearCacheRepair scheduled(String cacheName, ConcurrentMap<Object, Object> entries,
+      IMap<Object, CacheRecord> map, PartitionService partitions, long intervalMillis) {
+    NearCacheRepair repair = new NearCacheRepair(cacheName, entries, new L2Versions(map, partitions), intervalMillis);
+    long period = Math.max(10, intervalMillis / 2);
+    repair.schedule = REPAIRS.scheduleWithFixedDelay(repair::repairQuietly, period, period, TimeUnit.MILLISECONDS);
+    return repair;
+  }
+
+  /** Runs one repair now; returns how many entries it dropped. */
+  int repairNow() {
+    if (closed) {
+      return 0;
+    }
+    Check check = Check.of(entries, System.currentTimeMillis());
+    int dropped = drop(check.expired());
+    if (check.keys().isEmpty()) {
+      return dropped;
+    }
+    return dropped + drop(check.stale(answer(check)));
+  }
+
+  /** Entries the repair found stale (their invalidation was lost) and dropped; expired ones do not count. */
+  long repaired() {
+    return repaired.sum();
+  }
+
+  /** Stops repairing; a repair running now finishes. */
+  void close() {
+    closed = true;
+    ScheduledFuture<?> scheduled = schedule;
+    if (scheduled != null) {
+      scheduled.cancel(false);
+    }
+  }
+
+  /** The versions L2 answered for the check's keys, or {@code null} if it failed or did not answer in time. */
+  private Map<Object, Long> answer(Check check) {
+    try {
+      // Bounded by the repair interval: an owner that does not answer in time cannot vouch for its keys.
+      return versions.of(check.keys(), check.smallValues()).get(intervalMillis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      if (!closed) {
+        LOG.log(Level.FINE, "Near cache repair of " + cacheName + " failed; dropping the entries it covered", e);
+      }
+      return null;
+    }
+  }
+
+  private int drop(List<Stale> stale) {
+    int dropped = 0;
+    for (Stale s : stale) {
+      if (entries.remove(s.key(), s.entry())) {
+        dropped++;
+        if (s.reason() != Reason.EXPIRED) {
+          repaired.increment();
+        }
+      }
+    }
+    return dropped;
+  }
+
+  private void repairQuietly() {
+    try {
+      repairNow();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "Near cache repair of " + cacheName + " failed", e);
+    }
+  }
+
+  private static ScheduledExecutorService repairThread() {
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("tiercache-near-cache-repair"));
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  /**
+   * One repair's view of L1 and its decision. Taken from L1 at one moment: the values it holds (not the
+   * reservations, which hold nothing to be stale), split into the expired ones, dropped without asking
+   * L2, and the live ones, whose keys (serialized, as L2 knows them) go to L2.
+   *
+   * @param valueBytes total serialized size of the live values, for {@link #smallValues}
+   */
+  record Check(List<Stale> expired, Map<Object, NearCache.Entry> live, Set<Object> keys, long valueBytes) {
+
+    static Check of(Map<Object, Object> l1, long now) {
+      List<Stale> expired = new ArrayList<>();
+      Map<Object, NearCache.Entry> live = new HashMap<>();
+      Set<Object> keys = new HashSet<>();
+      long valueBytes = 0;
+      for (Map.Entry<Object, Object> held : l1.entrySet()) {
+        if (held.getValue() instanceof NearCache.Entry entry) {
+          if (entry.expiresAt() <= now) {
+            expired.add(new Stale(held.getKey(), entry, Reason.EXPIRED));
+          } else {
+            live.put(held.getKey(), entry);
+            keys.add(entry.key());
+            valueBytes += entry.size();
+          }
+        }
+      }
+      return new Check(expired, live, keys, valueBytes);
+    }
+
+    /**
+     * Whether the live values are small on average, so reading them whole is cheaper than asking an
+     * entry processor for their versions (see {@link L2Versions}). Only for a check with keys.
+     */
+    boolean smallValues() {
+      return valueBytes / keys.size() <= SMALL_VALUE_BYTES;
+    }
+
+    /** The live entries L2 does not vouch for, given its {@code answer} (by L1 key), or {@code null} if it failed. */
+    List<Stale> stale(Map<Object, Long> answer) {
+      List<Stale> stale = new ArrayList<>();
+      live.forEach((key, entry) -> {
+        Long version = answer == null ? null : answer.get(key);
+        if (version == null || version != entry.version()) {
+          Reason reason = answer == null ? Reason.CHECK_FAILED
+              : version == null ? Reason.GONE_FROM_L2 : Reason.VERSION_DIFFERS;
+          stale.add(new Stale(key, entry, reason));
+        }
+      });
+      return stale;
+    }
+  }
+
+  /**
+   * The versions L2 holds, read from the owners. Small values are read whole with {@code getAll}, which
+   * costs a third of the CPU of an entry processor per key (it needs no deserialization on the owner);
+   * large values are not worth shipping, so a read-only entry processor answers with the versions alone,
+   * one operation per partition. A {@code getAll} cannot be bounded in time, so it runs on its own thread,
+   * one at a time per cache: while one has not returned, the next repair fails at once rather than pile
+   * up reads on an owner that is not answering.
+   */
+  private static final class L2Versions implements Versions {
+    private final IMap<Object, CacheRecord> map;
+    private final PartitionService partitions;
+    private volatile CompletableFuture<Map<Object, Long>> bulkRead;
+
+    L2Versions(IMap<Object, CacheRecord> map, PartitionService partitions) {
+      this.map = map;
+      this.partitions = partitions;
+    }
+
+    @Override
+    public CompletableFuture<Map<Object, Long>> of(Set<Object> keys, boolean smallValues) {
+      if (!smallValues) {
+        return PerPartition.submitToKeys(map, partitions, keys, new VersionProbe());
+      }
+      CompletableFuture<Map<Object, Long>> previous = bulkRead;
+      if (previous != null && !previous.isDone()) {
+        return CompletableFuture.failedFuture(new TimeoutException("the previous repair read has not returned"));
+      }
+      CompletableFuture<Map<Object, Long>> read = CompletableFuture.supplyAsync(() -> {
+        Map<Object, Long> versions = new HashMap<>();
+        map.getAll(keys).forEach((key, record) -> versions.put(key, record.version()));
+        return versions;
+      }, REPAIR_READS);
+      bulkRead = read;
+      return read;
+    }
+  }
+}
