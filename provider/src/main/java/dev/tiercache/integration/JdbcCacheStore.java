@@ -7,8 +7,6 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.math.BigDecimal;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,9 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import javax.cache.Cache;
@@ -108,10 +103,8 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
   private final String selectOne;
   private final String upsert;
   private final String deleteOne;
-  private final BlockingQueue<Connection> idle;
-  private final AtomicInteger open = new AtomicInteger();
+  private final JdbcConnections connections;
   private final AtomicLong roundTrips = new AtomicLong();
-  private volatile boolean closed;
 
   public JdbcCacheStore(Settings settings) {
     this.settings = settings;
@@ -122,7 +115,7 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
     this.upsert = "INSERT INTO " + t + " (" + k + ", " + v + ") VALUES (?, ?) ON CONFLICT (" + k
         + ") DO UPDATE SET " + v + " = EXCLUDED." + v;
     this.deleteOne = "DELETE FROM " + t + " WHERE " + k + " = ?";
-    this.idle = new ArrayBlockingQueue<>(settings.poolSize());
+    this.connections = new JdbcConnections(settings.jdbcUrl(), settings.table(), settings.poolSize());
   }
 
   /** Statements sent to the database so far (a JDBC batch counts once), for measuring. */
@@ -133,7 +126,7 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
   @Override
   public V load(K key) {
     try {
-      return withConnection(c -> {
+      return connections.withConnection(c -> {
         try (PreparedStatement s = c.prepareStatement(selectOne)) {
           bind(s, 1, key);
           roundTrips.incrementAndGet();
@@ -153,7 +146,7 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
     keys.forEach(all::add);
     Map<K, V> result = new HashMap<>();
     try {
-      withConnection(c -> {
+      connections.withConnection(c -> {
         for (List<K> chunk : chunks(all)) {
           String sql = "SELECT " + settings.keyColumn() + ", " + settings.valueColumn() + " FROM "
               + settings.table() + " WHERE " + settings.keyColumn() + " IN (" + placeholders(chunk.size()) + ")";
@@ -180,7 +173,7 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
   @Override
   public void write(Cache.Entry<? extends K, ? extends V> entry) {
     try {
-      withConnection(c -> {
+      connections.withConnection(c -> {
         try (PreparedStatement s = c.prepareStatement(upsert)) {
           bind(s, 1, entry.getKey());
           bind(s, 2, entry.getValue());
@@ -200,7 +193,7 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
       return;
     }
     try {
-      inTransaction(c -> {
+      connections.inTransaction(c -> {
         try (PreparedStatement s = c.prepareStatement(upsert)) {
           for (Cache.Entry<? extends K, ? extends V> entry : entries) {
             bind(s, 1, entry.getKey());
@@ -221,7 +214,7 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
   @Override
   public void delete(Object key) {
     try {
-      withConnection(c -> {
+      connections.withConnection(c -> {
         try (PreparedStatement s = c.prepareStatement(deleteOne)) {
           bind(s, 1, key);
           roundTrips.incrementAndGet();
@@ -241,7 +234,7 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
     }
     List<Object> all = new ArrayList<>(keys);
     try {
-      inTransaction(c -> {
+      connections.inTransaction(c -> {
         for (List<Object> chunk : chunks(all)) {
           String sql = "DELETE FROM " + settings.table() + " WHERE " + settings.keyColumn() + " IN ("
               + placeholders(chunk.size()) + ")";
@@ -263,102 +256,13 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
 
   @Override
   public void close() {
-    closed = true;
-    for (Connection c = idle.poll(); c != null; c = idle.poll()) {
-      closeQuietly(c);
-    }
-  }
-
-  // ------------------------------------------------------------------ connections
-
-  private interface SqlWork<T> {
-    T run(Connection connection) throws SQLException;
-  }
-
-  private interface SqlTransaction {
-    void run(Connection connection) throws SQLException;
-  }
-
-  private void inTransaction(SqlTransaction work) throws SQLException {
-    withConnection(c -> {
-      c.setAutoCommit(false);
-      try {
-        work.run(c);
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        try {
-          c.rollback();
-        } catch (SQLException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
-      return null;
-    });
-  }
-
-  private <T> T withConnection(SqlWork<T> work) throws SQLException {
-    Connection c = borrow();
-    boolean healthy = false;
-    try {
-      T result = work.run(c);
-      healthy = true;
-      return result;
-    } catch (SQLException e) {
-      healthy = isDataError(e) && !c.isClosed(); // a rejected row does not make the connection bad
-      throw e;
-    } finally {
-      giveBack(c, healthy);
-    }
+    connections.close();
   }
 
   /** SQL states of class 22 (data exception) and 23 (integrity constraint violation). */
   static boolean isDataError(SQLException e) {
     String state = e.getSQLState();
     return state != null && (state.startsWith("22") || state.startsWith("23"));
-  }
-
-  private Connection borrow() throws SQLException {
-    if (closed) {
-      throw new SQLException("JdbcCacheStore for " + settings.table() + " is closed");
-    }
-    Connection c = idle.poll();
-    if (c != null) {
-      return c;
-    }
-    if (open.incrementAndGet() <= settings.poolSize()) {
-      try {
-        return DriverManager.getConnection(settings.jdbcUrl());
-      } catch (SQLException e) {
-        open.decrementAndGet();
-        throw e;
-      }
-    }
-    open.decrementAndGet();
-    try {
-      return idle.take();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SQLException("Interrupted while waiting for a connection", e);
-    }
-  }
-
-  private void giveBack(Connection c, boolean healthy) {
-    if (healthy && !closed && idle.offer(c)) {
-      return;
-    }
-    open.decrementAndGet();
-    closeQuietly(c);
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.close();
-    } catch (SQLException ignored) {
-      // closing a broken connection
-    }
   }
 
   // ------------------------------------------------------------------ values
