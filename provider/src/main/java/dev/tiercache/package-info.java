@@ -1,6 +1,10 @@
 /**
  * Tiercache's public API: the JCache provider ({@link dev.tiercache.TierCachingProvider}), its
- * CacheManager and Cache, and the entry type they hand out. Everything an application needs is the
- * standard {@code javax.cache} API; these types are what {@code unwrap} returns.
+ * CacheManager and Cache, the configuration with Tiercache's extensions, and the entry type they hand
+ * out. Everything an application needs is the standard {@code javax.cache} API; these types are what
+ * {@code unwrap} returns. Beside them, package-private, each path of a cache operation has a class of
+ * its own behind the {@code TierCache} facade: {@code Reads}, {@code ReadThrough}, {@code Writes},
+ * {@code BatchWrites}, {@code EntryProcessing}, {@code ChangeWriter} (where a change goes besides L2),
+ * {@code L2Records} (the records under each key's lock) and {@code KeyValueCodec} (store by value).
  */
 package dev.tiercache;
