@@ -200,10 +200,7 @@ final class ReadThrough<K, V> {
   }
 
   private void loadAllNow(List<K> keys, boolean replaceExistingValues) {
-    Map<K, Data> byKey = new LinkedHashMap<>();
-    for (K key : keys) {
-      byKey.put(key, codec.keyData(key));
-    }
+    Map<K, Data> byKey = codec.keysData(keys);
     List<K> toLoad = new ArrayList<>();
     long now = System.currentTimeMillis();
     for (Map.Entry<K, Data> e : byKey.entrySet()) {

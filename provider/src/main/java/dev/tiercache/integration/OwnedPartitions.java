@@ -91,7 +91,7 @@ final class OwnedPartitions {
       return;
     }
     for (Map.Entry<Object, CacheRecord> e
-        : proxy.entrySet(new UnwrittenRecords.Unwritten(), 
+        : proxy.entrySet(new UnwrittenRecords.Unwritten(),
             new PartitionIdSet(cache.partitionCount(), partitions))) {
       Data key = cache.serialization().toData(e.getKey());
       CacheRecord record = e.getValue();

@@ -57,13 +57,13 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
     }
     long elapsed = System.nanoTime() - startNanos;
     if ((averages & GET) != 0) {
-      recordGetTime(elapsed);
+      getNanos.add(elapsed);
     }
     if ((averages & PUT) != 0) {
-      recordPutTime(elapsed);
+      putNanos.add(elapsed);
     }
     if ((averages & REMOVE) != 0) {
-      recordRemoveTime(elapsed);
+      removeNanos.add(elapsed);
     }
   }
 
