@@ -88,7 +88,7 @@ final class EntryProcessing<K, V> {
       case ACCESS -> records.touchLocked(k, existing, now);
       case LOAD -> {
         statistics.recordLoads(1);
-        records.storeLoaded(key, k, entry.value(), null, now);
+        records.storeLoaded(key, k, entry.value(), null);
       }
       case CREATE -> {
         V value = codec.checkValueType(entry.value());

@@ -177,9 +177,12 @@ final class L2Records<K, V> {
 
   /**
    * Stores a value the loader brought in, over {@code existing} (the live record, or {@code null}): the
-   * same expiry and events as a put, but not counted as one, and never written through.
+   * same expiry and events as a put, but not counted as one, and never written through. Its lifetime
+   * starts now, when it is stored: a clock reading from before a slow load would let the value expire
+   * early, or already be expired when the waiting readers look.
    */
-  void storeLoaded(K key, Data k, V value, CacheRecord existing, long now) {
+  void storeLoaded(K key, Data k, V value, CacheRecord existing) {
+    long now = System.currentTimeMillis();
     byte[] bytes = codec.valueBytes(codec.checkValueType(value));
     if (existing == null) {
       create(key, k, value, bytes, now, false);

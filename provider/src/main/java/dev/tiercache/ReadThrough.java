@@ -105,7 +105,7 @@ final class ReadThrough<K, V> {
       }
       if (value != null) {
         statistics.recordLoads(1);
-        records.storeLoaded(key, k, value, null, now);
+        records.storeLoaded(key, k, value, null);
       }
       return value;
     } finally {
@@ -153,7 +153,7 @@ final class ReadThrough<K, V> {
           it.remove(); // a change not yet written wins over the system of record
           if (!change.isDelete()) {
             V value = codec.valueOf(change.value());
-            records.storeLoaded(key, missing.get(key), value, null, now);
+            records.storeLoaded(key, missing.get(key), value, null);
             found.put(key, value);
           }
         }
@@ -164,7 +164,7 @@ final class ReadThrough<K, V> {
           V value = loaded.get(key);
           if (value != null) {
             statistics.recordLoads(1);
-            records.storeLoaded(key, missing.get(key), value, null, now);
+            records.storeLoaded(key, missing.get(key), value, null);
             found.put(key, value);
           }
         }
@@ -224,7 +224,7 @@ final class ReadThrough<K, V> {
         // A change not yet written (that came in while loading) wins over what the system of record had.
         boolean unwritten = existing != null && existing.isUnwritten() || pendingChange(k) != null;
         if ((existing == null || replaceExistingValues) && !unwritten) {
-          records.storeLoaded(key, k, value, existing, at);
+          records.storeLoaded(key, k, value, existing);
         }
         return null;
       });

@@ -22,8 +22,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.cache.Cache;
+import javax.cache.configuration.Factory;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.CreatedExpiryPolicy;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.EternalExpiryPolicy;
+import javax.cache.expiry.ExpiryPolicy;
 import javax.cache.integration.CacheLoader;
 import javax.cache.integration.CacheLoaderException;
 import org.junit.jupiter.api.AfterAll;
@@ -109,9 +114,14 @@ class ReadThroughSingleFlightTest {
   }
 
   private List<Cache<String, String>> openOnEveryMember() {
+    return openOnEveryMember(EternalExpiryPolicy.factoryOf());
+  }
+
+  private List<Cache<String, String>> openOnEveryMember(Factory<? extends ExpiryPolicy> expiry) {
     MutableConfiguration<String, String> config = new MutableConfiguration<String, String>()
         .setTypes(String.class, String.class)
         .setReadThrough(true)
+        .setExpiryPolicyFactory(expiry)
         .setCacheLoaderFactory(FactoryBuilder.factoryOf(SlowLoader.class));
     List<Cache<String, String>> caches = new ArrayList<>();
     for (int i = 0; i < cluster.size(); i++) {
@@ -149,6 +159,43 @@ class ReadThroughSingleFlightTest {
       pool.shutdownNow();
     }
     assertEquals(1, SlowLoader.LOADS.get(), "96 concurrent misses on 3 members, one load");
+  }
+
+  /** TTL 2 s, a 1.5 s load: the value lives 2 s from when it is stored, not from when the load began. */
+  @Test
+  void aLoadedValuesLifetimeStartsWhenItIsStored() throws Exception {
+    List<Cache<String, String>> caches =
+        openOnEveryMember(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.SECONDS, 2)));
+    SlowLoader.delayMillis = 1_500;
+    assertEquals("loaded-slow", caches.get(0).get("slow"));
+    long returnedAt = System.nanoTime();
+    // Timed from before the load, the value would be gone 0.5 s from now; stored now, it lives 2 s.
+    Thread.sleep(1_000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returnedAt));
+    for (Cache<String, String> cache : caches) {
+      assertTrue(cache.containsKey("slow"), "still cached 1 s after the load returned");
+    }
+    assertEquals("loaded-slow", caches.get(1).get("slow"));
+    assertEquals(1, SlowLoader.LOADS.get(), "read from the cache, not loaded again");
+  }
+
+  /**
+   * TTL 1 s, a 1.2 s load, 8 threads on 2 members: one load. Timed from before the load, each stored value
+   * was already expired, so every waiter loaded again in turn.
+   */
+  @Test
+  void aLoadSlowerThanTheTimeToLiveStillServesEveryWaiter() throws Exception {
+    List<Cache<String, String>> caches =
+        openOnEveryMember(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.SECONDS, 1))).subList(0, 2);
+    SlowLoader.delayMillis = 1_200;
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      for (Future<String> get : stampede(caches, 4, "hot", pool)) {
+        assertEquals("loaded-hot", get.get(30, TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, SlowLoader.LOADS.get(), "8 concurrent misses on 2 members, one load");
   }
 
   @Test
