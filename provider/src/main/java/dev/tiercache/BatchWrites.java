@@ -126,6 +126,6 @@ final class BatchWrites<K, V> {
         return null;
       });
     }
-    map.executeOnEntries(new UnwrittenRecords.RemoveWritten(1000, 0));
+    map.executeOnEntries(UnwrittenRecords.RemoveWritten.all());
   }
 }

@@ -58,6 +58,7 @@ import static dev.tiercache.management.CacheStatistics.REMOVE;
  *   <li>{@link EntryProcessing}: {@code invoke};</li>
  *   <li>{@link ChangeWriter}: where a change goes besides L2 (nowhere, the writer, write-behind);</li>
  *   <li>{@link L2Records}: the records under each key's cluster-wide lock, events and expiry;</li>
+ *   <li>{@link L2Evictions}: counts what Hazelcast evicts to hold L2's bound;</li>
  *   <li>{@link KeyValueCodec}: the checks and serialized forms of keys and values (store by value).</li>
  * </ul>
  *
@@ -96,6 +97,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final BatchWrites<K, V> batchWrites;
   private final EntryProcessing<K, V> entryProcessing;
   private final CacheMBeans mbeans;
+  /** Counts Hazelcast's evictions of this member's entries; {@code null} where Hazelcast never evicts. */
+  private final L2Evictions evictions;
   private volatile boolean closed;
 
   @SuppressWarnings("unchecked")
@@ -110,8 +113,10 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.writer = (CacheWriter<K, V>) create(configuration.getCacheWriterFactory());
     WriteBehindSettings writeBehindSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
         ? tiercache.getWriteBehind() : null;
-    this.writeBehind = !TierCacheConfiguration.writesBehind(configuration) ? null : new WriteBehind<>(name, hazelcast, serialization,
-        mapName, writer, writeBehindSettings, manager.tiercacheConfig().settingsFor(name).maxEntries());
+    this.statistics = new CacheStatistics(configuration.isStatisticsEnabled());
+    this.writeBehind = !TierCacheConfiguration.writesBehind(configuration) ? null
+        : new WriteBehind<>(name, hazelcast, serialization, mapName, writer, writeBehindSettings,
+            manager.tiercacheConfig().settingsFor(name).maxEntries(), statistics::recordEvictions);
     this.expiry = new Expiry(configuration.getExpiryPolicyFactory().create());
     this.events = new EventDispatcher<>(this);
     for (CacheEntryListenerConfiguration<K, V> listener : configuration.getCacheEntryListenerConfigurations()) {
@@ -126,7 +131,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
         ? tiercache.getNearCache() : null;
     this.nearCache = nearCacheSettings == null || !nearCacheSettings.enabled() ? null
         : new NearCache(name, map, hazelcast.getPartitionService(), serialization, nearCacheSettings);
-    this.statistics = new CacheStatistics(configuration.isStatisticsEnabled());
+    this.evictions = mapConfig.getEvictionConfig().getEvictionPolicy() == EvictionPolicy.NONE ? null
+        : new L2Evictions(map, statistics);
 
     this.codec = new KeyValueCodec<>(name, serialization, configuration);
     this.records = new L2Records<>(name, map, hazelcast, codec, expiry, events, statistics, nearCache,
@@ -501,6 +507,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
       readThrough.awaitLoads();
     }
     records.close();
+    if (evictions != null) {
+      evictions.close();
+    }
     if (nearCache != null) {
       nearCache.close();
     }

@@ -53,20 +53,32 @@ public final class UnwrittenRecords {
   /**
    * Removes written records: all of them ({@code clear()}), or a share of them (eviction, see
    * {@code WriteBehind}). Which keys go is decided from a hash of the key and a salt rather than at
-   * random, so the primary and its backups remove the same records.
+   * random, so the primary and its backups remove the same records. An eviction answers
+   * {@code Boolean.TRUE} for each record it removed, so that the caller can count exactly what went.
    */
   public static final class RemoveWritten implements EntryProcessor<Object, CacheRecord, Object>,
       IdentifiedDataSerializable {
     private int perMille;
     private int salt;
+    private boolean reportRemoved;
 
     /** For deserialization only. */
     public RemoveWritten() {}
 
-    /** Removes about {@code perMille} of every thousand written records (1000: all). */
-    public RemoveWritten(int perMille, int salt) {
+    private RemoveWritten(int perMille, int salt, boolean reportRemoved) {
       this.perMille = perMille;
       this.salt = salt;
+      this.reportRemoved = reportRemoved;
+    }
+
+    /** Removes every written record, answering nothing ({@code clear()}). */
+    public static RemoveWritten all() {
+      return new RemoveWritten(1000, 0, false);
+    }
+
+    /** Removes about {@code perMille} of every thousand written records, answering TRUE for each removed. */
+    public static RemoveWritten share(int perMille, int salt) {
+      return new RemoveWritten(perMille, salt, true);
     }
 
     @Override
@@ -74,6 +86,7 @@ public final class UnwrittenRecords {
       CacheRecord record = entry.getValue();
       if (record != null && !record.isUnwritten() && chosen(((QueryableEntry<?, ?>) entry).getKeyData())) {
         entry.setValue(null);
+        return reportRemoved ? Boolean.TRUE : null;
       }
       return null;
     }
@@ -96,12 +109,14 @@ public final class UnwrittenRecords {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeInt(perMille);
       out.writeInt(salt);
+      out.writeBoolean(reportRemoved);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       perMille = in.readInt();
       salt = in.readInt();
+      reportRemoved = in.readBoolean();
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.tiercache.cluster.UnwrittenRecords;
 import dev.tiercache.config.WriteBehindSettings;
 import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import javax.cache.integration.CacheWriterException;
 
@@ -29,13 +30,16 @@ final class Backlog {
   private volatile long approximateBacklog;
   private long nextEvictionCheckAt;
   private final LongAdder evicted = new LongAdder();
+  /** Told how many records each eviction removed (the cache's statistics). */
+  private final LongConsumer onEvicted;
 
   Backlog(CacheContext cache, ReplicatedMap<String, Long> unwrittenByMember, int maxEntriesPerMember,
-      Supplier<String> lastError) {
+      Supplier<String> lastError, LongConsumer onEvicted) {
     this.cache = cache;
     this.unwrittenByMember = unwrittenByMember;
     this.maxEntriesPerMember = maxEntriesPerMember;
     this.lastError = lastError;
+    this.onEvicted = onEvicted;
   }
 
   /** Waits while the backlog is full (or refuses, as configured), before a change is made. */
@@ -125,11 +129,12 @@ final class Backlog {
     long written = Math.max(1, size - backlog());
     int perMille = (int) Math.min(1000, Math.max(1, (excess * 1000 + written - 1) / written));
     int salt = java.util.concurrent.ThreadLocalRandom.current().nextInt();
-    cache.records().executeOnEntries(new UnwrittenRecords.RemoveWritten(perMille, salt));
-    evicted.add(size - cache.records().size());
+    int removed = cache.records().executeOnEntries(UnwrittenRecords.RemoveWritten.share(perMille, salt)).size();
+    evicted.add(removed);
+    onEvicted.accept(removed);
   }
 
-  /** Records removed by {@link #evictIfOverBound()} (approximate: removals by others meanwhile count too). */
+  /** Records removed by {@link #evictIfOverBound()}, cluster-wide (this member runs it for all). */
   long evicted() {
     return evicted.sum();
   }

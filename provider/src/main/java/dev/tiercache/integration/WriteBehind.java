@@ -22,6 +22,7 @@ import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.management.WriteBehindMXBean;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 import javax.cache.integration.CacheWriter;
 
@@ -60,7 +61,8 @@ import javax.cache.integration.CacheWriter;
  *
  * <p><b>Bound.</b> Hazelcast does not evict a write-behind cache's map (it could drop an unwritten
  * record); the oldest member keeps it near {@code max-entries} per member by removing a share of the
- * written records once a second ({@link UnwrittenRecords.RemoveWritten}).
+ * written records once a second ({@link UnwrittenRecords.RemoveWritten}), and tells {@code onEvicted}
+ * how many went, so the cache's eviction count is the cluster's, kept on that member.
  *
  * <p><b>Parts.</b> This class records changes and wires the parts that write them (package-private):
  * {@code Flusher}, the flush loop, with {@code OwnedPartitions} for what this member writes;
@@ -86,7 +88,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   private final UUID lifecycleListener;
 
   public WriteBehind(String cacheName, HazelcastInstance hazelcast, SerializationService serialization,
-      String mapName, CacheWriter<K, V> writer, WriteBehindSettings settings, int maxEntriesPerMember) {
+      String mapName, CacheWriter<K, V> writer, WriteBehindSettings settings, int maxEntriesPerMember,
+      LongConsumer onEvicted) {
     IMap<Object, PendingWrite> pending = hazelcast.getMap(CacheNames.pendingName(mapName));
     this.deadLetters = hazelcast.getMap(CacheNames.deadLettersName(mapName));
     IMap<Object, CacheRecord> records = hazelcast.getMap(mapName);
@@ -100,7 +103,7 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     this.batchWriter = new BatchWriter<>(cacheName, writer, value -> serialization.toObject(new HeapData(value)),
         (key, value, error) -> deadLetters.set(key, new DeadLetter(value, error, cache.clusterTime())), settings,
         System::currentTimeMillis);
-    this.backlog = new Backlog(cache, unwrittenByMember, maxEntriesPerMember, batchWriter::lastError);
+    this.backlog = new Backlog(cache, unwrittenByMember, maxEntriesPerMember, batchWriter::lastError, onEvicted);
     this.flusher = new Flusher(cache, batchWriter, new PartitionHandOver(hazelcast, nodeEngine, mapName), backlog);
     hazelcast.getUserContext().put(HandOverFence.contextKey(mapName), this);
     flusher.start();

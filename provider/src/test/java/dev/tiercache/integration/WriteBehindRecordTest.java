@@ -288,6 +288,7 @@ class WriteBehindRecordTest {
     try (TestCluster cluster = TestCluster.start(TestCluster.configure(dir, 2, "max-entries: 100"))) {
       List<Cache<String, String>> caches = open(cluster, 2, WriteBehindSettings.DEFAULTS.withDelayMillis(100));
       Cache<String, String> cache = caches.get(0);
+      caches.forEach(each -> each.unwrap(TierCache.class).statistics().setEnabled(true));
       Postgres.execute("ALTER TABLE " + TABLE + " RENAME TO " + TABLE + "_away"); // the database goes away
       for (int i = 0; i < 500; i++) {
         cache.put("k" + i, "v" + i);
@@ -304,6 +305,13 @@ class WriteBehindRecordTest {
       await("the map back within 2 x 100 entries", 30_000, () -> entries(cache) <= 200);
       assertTrue(entries(cache) > 0, "eviction removes a share, not everything");
       assertTrue(writeBehind(cache).getEvicted() >= 300, "the oldest member evicted: " + writeBehind(cache).getEvicted());
+      // The count is added once the eviction returns: wait for it, then it must be exact.
+      await("the evictions counted", 5_000, () -> writeBehind(cache).getEvicted() == 500 - entries(cache));
+      long gone = 500 - entries(cache);
+      assertEquals(gone, writeBehind(cache).getEvicted(), "every record gone was evicted, and counted once");
+      assertEquals(gone, caches.get(0).unwrap(TierCache.class).statistics().getCacheEvictions(),
+          "the cache's statistics count the evictions, on the member that ran them (the oldest)");
+      assertEquals(0, caches.get(1).unwrap(TierCache.class).statistics().getCacheEvictions());
     }
   }
 }
