@@ -191,8 +191,25 @@ final class L2Records<K, V> {
     }
   }
 
+  /**
+   * A put with a time to live of its own (positive): the record expires {@code ttlMillis} from now
+   * whether it is created or updated, the policy is not asked, jitter does not apply; counted, CREATED
+   * or UPDATED as a put.
+   */
+  void putWithTimeToLive(K key, Data k, V value, byte[] bytes, CacheRecord existing, long now, long ttlMillis) {
+    long expiresAt = now + ttlMillis < now ? CacheRecord.ETERNAL : now + ttlMillis;
+    if (existing == null) {
+      create(key, k, value, bytes, now, expiresAt, true);
+    } else {
+      update(key, k, value, bytes, existing, now, expiresAt, true);
+    }
+  }
+
   private void create(K key, Data k, V value, byte[] bytes, long now, boolean asPut) {
-    long expiresAt = expiry.afterCreation(now);
+    create(key, k, value, bytes, now, expiry.afterCreation(now), asPut);
+  }
+
+  private void create(K key, Data k, V value, byte[] bytes, long now, long expiresAt, boolean asPut) {
     if (expiresAt <= now) {
       return; // created already expired: not stored, not counted, no event
     }
@@ -204,7 +221,12 @@ final class L2Records<K, V> {
   }
 
   private void update(K key, Data k, V value, byte[] bytes, CacheRecord existing, long now, boolean asPut) {
-    long expiresAt = expiry.afterUpdate(now);
+    update(key, k, value, bytes, existing, now, expiry.afterUpdate(now), asPut);
+  }
+
+  /** {@code expiresAt}: the new expiry time, or {@link Expiry#UNCHANGED} to keep the current one. */
+  private void update(K key, Data k, V value, byte[] bytes, CacheRecord existing, long now, long expiresAt,
+      boolean asPut) {
     CacheRecord next = new CacheRecord(bytes,
         expiresAt == Expiry.UNCHANGED ? existing.expiresAt() : expiresAt, existing.version() + 1);
     boolean stored = storeOrExpire(k, next, now);

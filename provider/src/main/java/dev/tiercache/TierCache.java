@@ -117,7 +117,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.writeBehind = !TierCacheConfiguration.writesBehind(configuration) ? null
         : new WriteBehind<>(name, hazelcast, serialization, mapName, writer, writeBehindSettings,
             manager.tiercacheConfig().settingsFor(name).maxEntries(), statistics::recordEvictions);
-    this.expiry = new Expiry(configuration.getExpiryPolicyFactory().create());
+    this.expiry = new Expiry(configuration.getExpiryPolicyFactory().create(),
+        configuration instanceof TierCacheConfiguration<K, V> tiercache ? tiercache.getExpiryJitter() : null);
     this.events = new EventDispatcher<>(this);
     for (CacheEntryListenerConfiguration<K, V> listener : configuration.getCacheEntryListenerConfigurations()) {
       events.register(listener);
@@ -285,13 +286,41 @@ public final class TierCache<K, V> implements Cache<K, V> {
     statistics.recordTime(start, PUT);
   }
 
+  /**
+   * {@link #put} with a time to live of this entry's own: it expires {@code timeToLive} after this put,
+   * whether the put creates or updates it, whatever the cache's expiry policy says (the policy still
+   * governs later accesses and writes without a time to live of their own); expiry jitter does not
+   * apply. With no writer and no listener it is one step on the key's owner, as a plain put.
+   *
+   * @throws IllegalArgumentException if {@code timeToLive} is not positive
+   */
+  public void put(K key, V value, java.time.Duration timeToLive) {
+    checkOpen();
+    long ttlMillis = timeToLiveMillis(timeToLive);
+    long start = statistics.startTimer();
+    Data k = codec.keyData(codec.requireKey(key));
+    byte[] bytes = codec.valueBytes(codec.requireValue(value));
+    writes.put(key, k, value, bytes, ttlMillis);
+    statistics.recordTime(start, PUT);
+  }
+
   @Override
   public boolean putIfAbsent(K key, V value) {
+    return putIfAbsent(key, value, Writes.POLICY_TTL);
+  }
+
+  /** {@link #putIfAbsent(Object, Object)} with the entry's own time to live, as the timed {@code put}. */
+  public boolean putIfAbsent(K key, V value, java.time.Duration timeToLive) {
+    checkOpen();
+    return putIfAbsent(key, value, timeToLiveMillis(timeToLive));
+  }
+
+  private boolean putIfAbsent(K key, V value, long ttlMillis) {
     checkOpen();
     long start = statistics.startTimer();
     Data k = codec.keyData(codec.requireKey(key));
     byte[] bytes = codec.valueBytes(codec.requireValue(value));
-    boolean put = writes.putIfAbsent(key, k, value, bytes);
+    boolean put = writes.putIfAbsent(key, k, value, bytes, ttlMillis);
     statistics.recordTime(start, PUT);
     return put;
   }
@@ -341,21 +370,27 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean replace(K key, V value) {
-    return getAndReplace(key, value, false) != null;
+    return getAndReplace(key, value, false, Writes.POLICY_TTL) != null;
+  }
+
+  /** {@link #replace(Object, Object)} with the entry's own time to live, as the timed {@code put}. */
+  public boolean replace(K key, V value, java.time.Duration timeToLive) {
+    checkOpen();
+    return getAndReplace(key, value, false, timeToLiveMillis(timeToLive)) != null;
   }
 
   @Override
   public V getAndReplace(K key, V value) {
-    return getAndReplace(key, value, true);
+    return getAndReplace(key, value, true, Writes.POLICY_TTL);
   }
 
   /** Replaces a present value; returns the old one (or a non-null marker if {@code wantOld} is false). */
-  private V getAndReplace(K key, V value, boolean wantOld) {
+  private V getAndReplace(K key, V value, boolean wantOld, long ttlMillis) {
     checkOpen();
     long start = statistics.startTimer();
     Data k = codec.keyData(codec.requireKey(key));
     byte[] bytes = codec.valueBytes(codec.requireValue(value));
-    V old = writes.getAndReplace(key, k, value, bytes, wantOld);
+    V old = writes.getAndReplace(key, k, value, bytes, wantOld, ttlMillis);
     statistics.recordTime(start, GET | (old != null ? PUT : 0));
     return old;
   }
@@ -579,6 +614,29 @@ public final class TierCache<K, V> implements Cache<K, V> {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** A per-entry time to live in milliseconds: positive, at least 1 ms, a longer one than fits is forever. */
+  private static long timeToLiveMillis(java.time.Duration timeToLive) {
+    Objects.requireNonNull(timeToLive, "time to live");
+    if (timeToLive.isNegative() || timeToLive.isZero()) {
+      throw new IllegalArgumentException("time to live must be positive, was " + timeToLive);
+    }
+    try {
+      return Math.max(1, timeToLive.toMillis());
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** The route a plain put takes now; for tests. */
+  Writes.PutRoute putRoute() {
+    return writes.putRoute();
+  }
+
+  /** The cache's L2 map, records as stored; for tests. */
+  IMap<Object, CacheRecord> l2Map() {
+    return map;
+  }
 
   private void checkOpen() {
     if (isClosed()) {

@@ -1,5 +1,6 @@
 package dev.tiercache;
 
+import dev.tiercache.config.ExpiryJitter;
 import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import java.util.Objects;
@@ -8,10 +9,11 @@ import javax.cache.configuration.MutableConfiguration;
 
 /**
  * A JCache configuration with Tiercache's extensions; pass it to {@code CacheManager.createCache}
- * wherever a {@link MutableConfiguration} goes. Today's extension is write-behind: with a cache writer
- * and write-through on, {@link #setWriteBehind} makes the writer receive changes later, in batches,
- * instead of inside each call; {@link #setNearCache} sets the near cache (L1) of this cache on every
- * member that uses it, instead of the configuration file's template.
+ * wherever a {@link MutableConfiguration} goes. The extensions: with a cache writer and write-through
+ * on, {@link #setWriteBehind} makes the writer receive changes later, in batches, instead of inside each
+ * call; {@link #setNearCache} sets the near cache (L1) of this cache on every member that uses it,
+ * instead of the configuration file's template; {@link #setExpiryJitter} spreads each entry's expiry.
+ * Each left {@code null} is taken from the configuration file.
  */
 public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, V> {
 
@@ -19,6 +21,7 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
 
   private WriteBehindSettings writeBehind;
   private NearCacheSettings nearCache;
+  private ExpiryJitter expiryJitter;
 
   public TierCacheConfiguration() {}
 
@@ -28,6 +31,7 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
     if (configuration instanceof TierCacheConfiguration<K, V> tiercache) {
       this.writeBehind = tiercache.writeBehind;
       this.nearCache = tiercache.nearCache;
+      this.expiryJitter = tiercache.expiryJitter;
     }
   }
 
@@ -59,6 +63,20 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
     return this;
   }
 
+  /** The expiry jitter, or {@code null} to take the configuration file's (none by default). */
+  public ExpiryJitter getExpiryJitter() {
+    return expiryJitter;
+  }
+
+  /**
+   * Spreads each entry's expiry by a random extra of up to the jitter (see {@link ExpiryJitter}), whatever
+   * the expiry policy; {@link ExpiryJitter#NONE} turns it off, {@code null} leaves it to the file.
+   */
+  public TierCacheConfiguration<K, V> setExpiryJitter(ExpiryJitter expiryJitter) {
+    this.expiryJitter = expiryJitter;
+    return this;
+  }
+
   /**
    * Equal to any configuration with the same JCache settings; against another Tiercache configuration
    * the extensions must match too. A plain {@code MutableConfiguration} compares JCache settings only, so
@@ -70,7 +88,8 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
       return false;
     }
     return !(other instanceof TierCacheConfiguration<?, ?> theirs)
-        || (Objects.equals(writeBehind, theirs.writeBehind) && Objects.equals(nearCache, theirs.nearCache));
+        || (Objects.equals(writeBehind, theirs.writeBehind) && Objects.equals(nearCache, theirs.nearCache)
+            && Objects.equals(expiryJitter, theirs.expiryJitter));
   }
 
   /** Whether a cache of this configuration writes behind (the settings, a writer, and write-through on). */

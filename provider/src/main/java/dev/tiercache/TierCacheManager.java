@@ -114,7 +114,7 @@ public final class TierCacheManager implements javax.cache.CacheManager {
   /**
    * A private copy of the caller's configuration (later changes to theirs do not leak in), with the
    * configuration file's template filling in what a bare {@code MutableConfiguration} leaves at its
-   * defaults: expiry, statistics, management, write-behind (which applies only to a cache that has a
+   * defaults: expiry and its jitter, statistics, management, write-behind (which applies only to a cache that has a
    * writer and write-through on). Bounds and backups come from the template through
    * Hazelcast's map configuration.
    */
@@ -131,9 +131,12 @@ public final class TierCacheManager implements javax.cache.CacheManager {
           + "distributed cache cannot share object references between members. Remove setStoreByValue(false).");
     }
     CacheSettings settings = config.settingsFor(cacheName);
-    if (settings.expiry() != ExpirySetting.NONE
+    if (settings.expiry().kind() != ExpirySetting.Kind.NONE
         && copy.getExpiryPolicyFactory().create() instanceof EternalExpiryPolicy) {
       copy.setExpiryPolicyFactory(settings.expiry().policyFactory());
+    }
+    if (copy.getExpiryJitter() == null) {
+      copy.setExpiryJitter(settings.expiry().jitter());
     }
     if (copy.getNearCache() == null) {
       copy.setNearCache(settings.nearCache());

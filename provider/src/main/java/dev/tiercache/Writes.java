@@ -26,6 +26,9 @@ import java.util.Objects;
  */
 final class Writes<K, V> {
 
+  /** A time to live meaning "as the expiry policy says" (a per-entry one is positive). */
+  static final long POLICY_TTL = 0;
+
   private final L2Records<K, V> records;
   private final KeyValueCodec<K, V> codec;
   private final ChangeWriter<K, V> writer;
@@ -48,14 +51,54 @@ final class Writes<K, V> {
 
   // ------------------------------------------------------------------ put
 
-  void put(K key, Data k, V value, byte[] bytes) {
+  /** How a plain put runs (see the class comment). */
+  enum PutRoute {
+    /** One {@link PutProcessor} on the key's owner. */
+    ON_OWNER,
+    /** One {@link WriteBehindPutProcessor} on the key's owner. */
+    BEHIND_ON_OWNER,
+    /** Lock, read, write through, change, unlock. */
+    UNDER_LOCK
+  }
+
+  /** The route a plain put takes now (listeners may come and go). */
+  PutRoute putRoute() {
     long[] durations = expiry.constantDurations();
     if (durations != null && !writer.writesThrough() && !events.hasListeners()) {
-      putOnOwner(k, bytes, durations);
-    } else if (oneOperationWriteBehind != null && !events.hasListeners() && neverExpires(durations)) {
-      putBehindOnOwner(key, value, k, bytes);
+      return PutRoute.ON_OWNER;
+    }
+    if (oneOperationWriteBehind != null && !events.hasListeners() && neverExpires(durations)) {
+      return PutRoute.BEHIND_ON_OWNER;
+    }
+    return PutRoute.UNDER_LOCK;
+  }
+
+  void put(K key, Data k, V value, byte[] bytes) {
+    switch (putRoute()) {
+      case ON_OWNER -> {
+        long[] durations = expiry.constantDurations();
+        putOnOwner(k, bytes, expiry.jittered(durations[0]), expiry.jittered(durations[1]));
+      }
+      case BEHIND_ON_OWNER -> putBehindOnOwner(key, value, k, bytes);
+      case UNDER_LOCK -> putUnderLock(key, k, value, bytes);
+    }
+  }
+
+  /**
+   * A put with its own time to live ({@code ttlMillis}, positive): the entry expires that long after this
+   * put, created or updated, whatever the policy says. One step on the owner when no writer and no
+   * listener take part, whatever the policy (it is not asked).
+   */
+  void put(K key, Data k, V value, byte[] bytes, long ttlMillis) {
+    if (!writer.writesThrough() && !events.hasListeners()) {
+      putOnOwner(k, bytes, ttlMillis, ttlMillis);
     } else {
-      putUnderLock(key, k, value, bytes);
+      records.withLock(k, () -> {
+        CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
+        writer.write(key, k, value, bytes);
+        store(key, k, value, bytes, existing, ttlMillis);
+        return null;
+      });
     }
   }
 
@@ -69,13 +112,13 @@ final class Writes<K, V> {
     });
   }
 
-  boolean putIfAbsent(K key, Data k, V value, byte[] bytes) {
+  /** {@code ttlMillis}: the entry's own time to live, or {@link #POLICY_TTL}. */
+  boolean putIfAbsent(K key, Data k, V value, byte[] bytes, long ttlMillis) {
     return records.withLock(k, () -> {
-      long now = System.currentTimeMillis();
-      boolean absent = records.liveRecord(k, now) == null;
+      boolean absent = records.liveRecord(k, System.currentTimeMillis()) == null;
       if (absent) {
         writer.write(key, k, value, bytes);
-        records.create(key, k, value, bytes, now);
+        store(key, k, value, bytes, null, ttlMillis);
       }
       statistics.recordHitOrMiss(!absent);
       return absent;
@@ -93,8 +136,18 @@ final class Writes<K, V> {
   /** Write-through, then create or update the record, with events and statistics. Caller holds the lock. */
   void putLocked(K key, Data k, V value, byte[] bytes, CacheRecord existing) {
     writer.write(key, k, value, bytes);
+    store(key, k, value, bytes, existing, POLICY_TTL);
+  }
+
+  /**
+   * Creates the record or updates {@code existing}: with the policy's expiry, or to expire
+   * {@code ttlMillis} from now when that is positive. Caller holds the lock and has written through.
+   */
+  private void store(K key, Data k, V value, byte[] bytes, CacheRecord existing, long ttlMillis) {
     long now = System.currentTimeMillis();
-    if (existing == null) {
+    if (ttlMillis > 0) {
+      records.putWithTimeToLive(key, k, value, bytes, existing, now, ttlMillis);
+    } else if (existing == null) {
       records.create(key, k, value, bytes, now);
     } else {
       records.update(key, k, value, bytes, existing, now);
@@ -105,10 +158,10 @@ final class Writes<K, V> {
    * The one-step put: when no writer, no listener and no expiry policy of the user's needs to be
    * called here, the whole put runs on the key's owner as a single entry processor.
    */
-  private void putOnOwner(Data k, byte[] bytes, long[] durations) {
+  private void putOnOwner(Data k, byte[] bytes, long creationMillis, long updateMillis) {
     long outcome;
     try {
-      outcome = (Long) records.map().executeOnKey(k, new PutProcessor(bytes, durations[0], durations[1]));
+      outcome = (Long) records.map().executeOnKey(k, new PutProcessor(bytes, creationMillis, updateMillis));
     } finally {
       records.invalidateNear(k);
     }
@@ -230,9 +283,12 @@ final class Writes<K, V> {
     });
   }
 
-  /** Replaces a present value; returns the old one (or a non-null marker if {@code wantOld} is false). */
+  /**
+   * Replaces a present value; returns the old one (or a non-null marker if {@code wantOld} is false).
+   * {@code ttlMillis}: the entry's own time to live from now on, or {@link #POLICY_TTL}.
+   */
   @SuppressWarnings("unchecked")
-  V getAndReplace(K key, Data k, V value, byte[] bytes, boolean wantOld) {
+  V getAndReplace(K key, Data k, V value, byte[] bytes, boolean wantOld, long ttlMillis) {
     return records.withLock(k, () -> {
       CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
       statistics.recordHitOrMiss(existing != null);
@@ -241,7 +297,7 @@ final class Writes<K, V> {
       }
       V previous = wantOld ? codec.toValue(existing) : (V) Boolean.TRUE;
       writer.write(key, k, value, bytes);
-      records.update(key, k, value, bytes, existing, System.currentTimeMillis());
+      store(key, k, value, bytes, existing, ttlMillis);
       return previous;
     });
   }

@@ -40,8 +40,9 @@ public final class ConfigLoader {
       Set.of("enabled", "max-entries", "time-to-live", "repair-interval");
   private static final Set<String> WRITE_BEHIND_KEYS =
       Set.of("delay", "batch-size", "max-backlog", "when-full", "max-retry-delay");
-  private static final Set<String> EXPIRY_KEYS = Set.of("after-create", "after-write", "after-access");
+  private static final Set<String> EXPIRY_KEYS = Set.of("after-create", "after-write", "after-access", "jitter");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+  private static final Pattern PERCENT = Pattern.compile("(\\d{1,9})\\s*%");
 
   private final String source;
   private final ClassLoader classLoader;
@@ -281,16 +282,42 @@ public final class ConfigLoader {
     if (node instanceof ScalarNode s && s.getValue().equals("none")) {
       return ExpirySetting.NONE;
     }
-    List<NodeTuple> tuples = mapping(node, path).getValue();
-    if (tuples.size() != 1) {
-      throw error(node, path, "expected 'none' or exactly one of " + EXPIRY_KEYS);
+    ExpirySetting.Kind kind = ExpirySetting.Kind.NONE;
+    long millis = 0;
+    ExpiryJitter jitter = ExpiryJitter.NONE;
+    for (NodeTuple tuple : mapping(node, path).getValue()) {
+      String key = keyOf(tuple);
+      String keyPath = path + "." + key;
+      checkKnown(tuple, keyPath, key, EXPIRY_KEYS);
+      if (key.equals("jitter")) {
+        jitter = readJitter(tuple.getValueNode(), keyPath);
+        continue;
+      }
+      if (kind != ExpirySetting.Kind.NONE) {
+        throw error(tuple.getKeyNode(), keyPath, "expected 'none' or at most one of "
+            + "[after-access, after-create, after-write] (and an optional jitter)");
+      }
+      millis = duration(tuple.getValueNode(), keyPath);
+      kind = ExpirySetting.Kind.valueOf(key.toUpperCase(Locale.ROOT).replace('-', '_'));
     }
-    NodeTuple tuple = tuples.get(0);
-    String key = keyOf(tuple);
-    checkKnown(tuple, path + "." + key, key, EXPIRY_KEYS);
-    long millis = duration(tuple.getValueNode(), path + "." + key);
-    ExpirySetting.Kind kind = ExpirySetting.Kind.valueOf(key.toUpperCase(Locale.ROOT).replace('-', '_'));
-    return new ExpirySetting(kind, millis);
+    return new ExpirySetting(kind, millis, jitter);
+  }
+
+  /** {@code 10%} (a share of each time to live, 1 to 100) or a duration ({@code 30s}). */
+  private ExpiryJitter readJitter(Node node, String path) {
+    String text = scalar(node, path).trim();
+    Matcher m = PERCENT.matcher(text);
+    if (m.matches()) {
+      int percent = Integer.parseInt(m.group(1));
+      if (percent < 1 || percent > 100) {
+        throw error(node, path, "a share must be between 1% and 100%, was " + text);
+      }
+      return ExpiryJitter.ofPercent(percent);
+    }
+    if (!DURATION.matcher(text).matches()) {
+      throw error(node, path, "'" + text + "' is neither a share such as 10% nor a duration such as 30s");
+    }
+    return ExpiryJitter.upTo(java.time.Duration.ofMillis(duration(node, path)));
   }
 
   private long duration(Node node, String path) {
@@ -299,7 +326,12 @@ public final class ConfigLoader {
     if (!m.matches()) {
       throw error(node, path, "'" + text + "' is not a duration such as 500ms, 30s, 10m, 2h or 1d");
     }
-    long amount = Long.parseLong(m.group(1));
+    long amount;
+    try {
+      amount = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw error(node, path, "'" + text + "' is too long a duration");
+    }
     long unit = switch (m.group(2)) {
       case "ms" -> 1L;
       case "s" -> 1_000L;
@@ -310,7 +342,10 @@ public final class ConfigLoader {
     if (amount <= 0) {
       throw error(node, path, "a duration must be positive");
     }
-    return Math.multiplyExact(amount, unit);
+    if (amount > Long.MAX_VALUE / unit) {
+      throw error(node, path, "'" + text + "' is too long a duration");
+    }
+    return amount * unit;
   }
 
   private Class<?> type(Node node, String path) {

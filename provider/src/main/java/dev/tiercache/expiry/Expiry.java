@@ -2,6 +2,7 @@ package dev.tiercache.expiry;
 
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.PutProcessor;
+import dev.tiercache.config.ExpiryJitter;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.cache.expiry.AccessedExpiryPolicy;
@@ -21,6 +22,10 @@ import javax.cache.expiry.TouchedExpiryPolicy;
  * {@code null} answer for update or access keeps the current expiry; {@link Duration#ZERO} makes the
  * entry expire now. A policy that throws is treated as if it had answered {@code null} (update,
  * access) or eternal (creation), as the specification asks of implementations.
+ *
+ * <p>With an {@link ExpiryJitter}, every finite, non-zero duration the policy answers is lengthened by
+ * its own random extra before it becomes a time; the one-step put applies it to the constant durations
+ * with {@link #jittered}, so jitter keeps that path.
  */
 public final class Expiry {
 
@@ -32,9 +37,15 @@ public final class Expiry {
   private final ExpiryPolicy policy;
   private final long[] constantDurations;
   private final boolean accessKeepsExpiry;
+  private final ExpiryJitter jitter;
 
   public Expiry(ExpiryPolicy policy) {
+    this(policy, ExpiryJitter.NONE);
+  }
+
+  public Expiry(ExpiryPolicy policy, ExpiryJitter jitter) {
     this.policy = policy;
+    this.jitter = jitter == null ? ExpiryJitter.NONE : jitter;
     this.constantDurations = constantDurations(policy);
     Class<?> type = policy.getClass();
     this.accessKeepsExpiry = type == EternalExpiryPolicy.class || type == CreatedExpiryPolicy.class
@@ -56,6 +67,14 @@ public final class Expiry {
    */
   public long[] constantDurations() {
     return constantDurations;
+  }
+
+  /**
+   * A duration in the form of {@link #constantDurations()} with this cache's jitter applied: a finite,
+   * positive one lengthened by a random extra (a new one each call), the others as they are.
+   */
+  public long jittered(long durationMillis) {
+    return durationMillis <= 0 || jitter.isNone() ? durationMillis : jitter.apply(durationMillis);
   }
 
   private static long[] constantDurations(ExpiryPolicy policy) {
@@ -113,14 +132,14 @@ public final class Expiry {
     }
   }
 
-  private static long toTime(Duration duration, long now) {
+  private long toTime(Duration duration, long now) {
     if (duration.isEternal()) {
       return CacheRecord.ETERNAL;
     }
     if (duration.isZero()) {
       return now;
     }
-    long millis = duration.getTimeUnit().toMillis(duration.getDurationAmount());
+    long millis = jittered(duration.getTimeUnit().toMillis(duration.getDurationAmount()));
     long time = now + millis;
     return time < now ? CacheRecord.ETERNAL : time;
   }
