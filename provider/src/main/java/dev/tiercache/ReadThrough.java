@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.cache.integration.CacheLoader;
@@ -29,14 +30,18 @@ import javax.cache.integration.CacheLoaderException;
 import javax.cache.integration.CompletionListener;
 
 /**
- * Loading through the cache's {@link CacheLoader}: a read-through miss, {@code getAll}'s misses, an entry
- * processor's {@code getValue} of an absent key, and {@code loadAll}. Exists only when the cache has a
- * loader.
+ * Loading a value into the cache: a read-through miss, {@code getAll}'s misses, an entry processor's
+ * {@code getValue} of an absent key and {@code loadAll}, through the cache's {@link CacheLoader}; and
+ * {@code TierCache.get(key, mappingFunction)}, through the caller's function, which needs no loader.
+ * Every cache has one; the loader's paths are used only when it has a loader.
  *
  * <p><b>One load per key, cluster-wide.</b> A miss loads under the key's lock: the first caller loads;
  * one that had to wait then finds either the loaded value, or (if that load failed) the failure it was
- * waiting for, shared through a small side map, which it throws instead of calling the loader again.
- * A caller that did not wait loads afresh, so the next get after a failure tries again.
+ * waiting for, shared through a small side map, which it throws instead of loading again.
+ * A caller that did not wait loads afresh, so the next get after a failure tries again. Holding the
+ * lock from the miss to the store is also what makes a hand-written cache-aside safe: a remove of the
+ * key (after the system of record changed) waits for the lock, so it lands after the store, never
+ * before a value read from the old row.
  *
  * <p><b>Unwritten changes win.</b> With write-behind, a change not yet written is newer than what the
  * system of record holds: a pending delete loads nothing, a pending write is the value, and
@@ -63,7 +68,7 @@ final class ReadThrough<K, V> {
   private final Set<CompletableFuture<?>> pendingLoads = ConcurrentHashMap.newKeySet();
   private volatile IMap<Object, LoadFailure> loadFailures;
 
-  /** {@code writeBehind} is {@code null} unless the cache writes behind. */
+  /** {@code loader} is {@code null} if the cache has none; {@code writeBehind} unless it writes behind. */
   ReadThrough(String cacheName, CacheLoader<K, V> loader, HazelcastInstance hazelcast, L2Records<K, V> records,
       KeyValueCodec<K, V> codec, CacheStatistics statistics, WriteBehind<K, V> writeBehind, BooleanSupplier closed) {
     this.cacheName = cacheName;
@@ -78,8 +83,11 @@ final class ReadThrough<K, V> {
 
   // ------------------------------------------------------------------ read-through
 
-  /** Loads a key that a read missed, once cluster-wide (see the class comment); counts the hit or miss. */
-  V loadMissing(K key, Data k) {
+  /**
+   * Loads a key that a read missed through {@code source}, once cluster-wide (see the class comment);
+   * counts the hit or miss, and the load. A {@code null} from {@code source} stores nothing.
+   */
+  V loadMissing(K key, Data k, Function<? super K, ? extends V> source) {
     long askedAt = clusterTime();
     boolean waited = records.lockNotingWait(k);
     try {
@@ -98,7 +106,7 @@ final class ReadThrough<K, V> {
       }
       V value;
       try {
-        value = loadLocked(key, k);
+        value = loadLocked(key, k, source);
       } catch (CacheLoaderException e) {
         loadFailures().set(k, new LoadFailure(clusterTime(), e), LOAD_FAILURE_TTL_SECONDS, TimeUnit.SECONDS);
         throw e;
@@ -113,14 +121,18 @@ final class ReadThrough<K, V> {
     }
   }
 
-  /** Loads one key while the caller holds its lock; an unwritten change of it is the answer if there is one. */
+  /** Loads one key through the loader while the caller holds its lock; an unwritten change of it wins. */
   V loadLocked(K key, Data k) {
+    return loadLocked(key, k, loader::load);
+  }
+
+  private V loadLocked(K key, Data k, Function<? super K, ? extends V> source) {
     PendingWrite change = pendingChange(k);
     if (change != null) {
       return change.isDelete() ? null : codec.valueOf(change.value());
     }
     try {
-      return loader.load(key);
+      return source.apply(key);
     } catch (Exception e) {
       throw loaderFailure(e, "key " + key);
     }
@@ -204,7 +216,8 @@ final class ReadThrough<K, V> {
     List<K> toLoad = new ArrayList<>();
     long now = System.currentTimeMillis();
     for (Map.Entry<K, Data> e : byKey.entrySet()) {
-      if (pendingChange(e.getValue()) == null && (replaceExistingValues || records.liveRecord(e.getValue(), now) == null)) {
+      if (pendingChange(e.getValue()) == null
+          && (replaceExistingValues || records.liveRecord(e.getValue(), now) == null)) {
         toLoad.add(e.getKey());
       }
     }
@@ -258,7 +271,7 @@ final class ReadThrough<K, V> {
   /** The one rule for a loader's exception: its own {@link CacheLoaderException}, or one naming the cache. */
   private CacheLoaderException loaderFailure(Exception e, String what) {
     return e instanceof CacheLoaderException cle ? cle
-        : new CacheLoaderException("Loader of cache " + cacheName + " failed for " + what, e);
+        : new CacheLoaderException("Load of cache " + cacheName + " failed for " + what, e);
   }
 
   /** The change of {@code k} write-behind has not yet written, or {@code null} (always without write-behind). */

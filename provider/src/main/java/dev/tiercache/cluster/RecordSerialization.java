@@ -25,6 +25,7 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE = 17;
   static final int PENDING_WRITE_RECORDER = 18;
   static final int PENDING_WRITE_REMOVER = 19;
+  static final int STATISTICS_PROBE = 20;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -72,6 +73,9 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == REMOVE_WRITTEN) {
       return new UnwrittenRecords.RemoveWritten();
+    }
+    if (typeId == STATISTICS_PROBE) {
+      return new StatisticsProbe();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }
