@@ -192,12 +192,24 @@ final class L2Records<K, V> {
   }
 
   /**
+   * Stores the value a background refresh loaded over {@code existing}, the record it refreshed: a new
+   * life, with the creation expiry (an update's would keep a created entry's old expiry, and the refresh
+   * would gain nothing); not counted as a put, never written through, UPDATED.
+   */
+  void storeRefreshed(K key, Data k, V value, CacheRecord existing) {
+    long now = System.currentTimeMillis();
+    byte[] bytes = codec.valueBytes(codec.checkValueType(value));
+    update(key, k, value, bytes, existing, now, expiry.afterCreation(now), false);
+  }
+
+  /**
    * A put with a time to live of its own (positive): the record expires {@code ttlMillis} from now
    * whether it is created or updated, the policy is not asked, jitter does not apply; counted, CREATED
    * or UPDATED as a put.
    */
   void putWithTimeToLive(K key, Data k, V value, byte[] bytes, CacheRecord existing, long now, long ttlMillis) {
-    long expiresAt = now + ttlMillis < now ? CacheRecord.ETERNAL : now + ttlMillis;
+    long stored = expiry.withStaleWindow(ttlMillis);
+    long expiresAt = now + stored < now ? CacheRecord.ETERNAL : now + stored;
     if (existing == null) {
       create(key, k, value, bytes, now, expiresAt, true);
     } else {
@@ -213,7 +225,8 @@ final class L2Records<K, V> {
     if (expiresAt <= now) {
       return; // created already expired: not stored, not counted, no event
     }
-    store(k, new CacheRecord(bytes, expiresAt, CacheRecord.firstVersion()), now);
+    long refreshAt = expiry.refreshAt(now, expiresAt);
+    store(k, CacheRecord.refreshing(bytes, expiresAt, refreshAt, CacheRecord.firstVersion()), now);
     if (asPut) {
       statistics.recordPuts(1);
     }
@@ -227,8 +240,9 @@ final class L2Records<K, V> {
   /** {@code expiresAt}: the new expiry time, or {@link Expiry#UNCHANGED} to keep the current one. */
   private void update(K key, Data k, V value, byte[] bytes, CacheRecord existing, long now, long expiresAt,
       boolean asPut) {
-    CacheRecord next = new CacheRecord(bytes,
-        expiresAt == Expiry.UNCHANGED ? existing.expiresAt() : expiresAt, existing.version() + 1);
+    CacheRecord next = expiresAt == Expiry.UNCHANGED
+        ? CacheRecord.refreshing(bytes, existing.expiresAt(), existing.refreshAt(), existing.version() + 1)
+        : CacheRecord.refreshing(bytes, expiresAt, expiry.refreshAt(now, expiresAt), existing.version() + 1);
     boolean stored = storeOrExpire(k, next, now);
     if (asPut) {
       statistics.recordPuts(1);
@@ -298,6 +312,11 @@ final class L2Records<K, V> {
   }
 
   // ------------------------------------------------------------------ expiry
+
+  /** Removes {@code record} of {@code k} now, as expired, with its EXPIRED event. Caller holds the lock. */
+  void expire(Data k, CacheRecord record) {
+    expireLocked(k, record);
+  }
 
   private void expireLocked(Data k, CacheRecord record) {
     delete(k);

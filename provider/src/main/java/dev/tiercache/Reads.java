@@ -16,7 +16,8 @@ import javax.cache.CacheException;
  * L2 is kept in the near cache only through a reservation taken before the read, and only if no
  * invalidation of the key arrived in between ({@link NearCache#publish}); so a value read before a change
  * is never cached after it. A reservation not published is always released. Reads never load: a miss
- * is the caller's to count or to load (see {@link ReadThrough}).
+ * is the caller's to count or to load (see {@link ReadThrough}). In a cache that refreshes, a read of a
+ * value past its refresh time hands the key to the {@link Refresher} and returns the value at once.
  */
 final class Reads<K, V> {
 
@@ -25,15 +26,20 @@ final class Reads<K, V> {
   private final Expiry expiry;
   private final CacheStatistics statistics;
   private final NearCache nearCache;
+  private final Refresher<K, V> refresher;
 
-  /** {@code nearCache} may be {@code null}: every read then goes to L2. */
+  /**
+   * {@code nearCache} may be {@code null}: every read then goes to L2; {@code refresher} is {@code null}
+   * unless the cache refreshes.
+   */
   Reads(L2Records<K, V> records, KeyValueCodec<K, V> codec, Expiry expiry, CacheStatistics statistics,
-      NearCache nearCache) {
+      NearCache nearCache, Refresher<K, V> refresher) {
     this.records = records;
     this.codec = codec;
     this.expiry = expiry;
     this.statistics = statistics;
     this.nearCache = nearCache;
+    this.refresher = refresher;
   }
 
   /**
@@ -56,6 +62,9 @@ final class Reads<K, V> {
     @SuppressWarnings("unchecked")
     V value = (V) entry.value();
     statistics.recordNearHits(1);
+    if (refresher != null) {
+      refreshIfDue(key, entry.key(), entry.version(), entry.refreshAt(), expiresAt, now);
+    }
     if (!expiry.accessKeepsExpiry()) {
       records.touch(entry.key(), entry.version(), expiresAt, now);
     }
@@ -68,15 +77,16 @@ final class Reads<K, V> {
    * read-through load may still find the value.
    */
   V readAndTouch(K key, Data k) {
-    return readAndTouch(k, nearCache == null ? null : nearCache.reserve(key, k));
+    return readAndTouch(key, k, nearCache == null ? null : nearCache.reserve(key, k));
   }
 
-  /** A read that does not fill the near cache (a walk over every entry, say). */
+  /** A read that does not fill the near cache, nor refresh (a walk over every entry, say). */
   V readAndTouchWithoutCaching(Data k) {
-    return readAndTouch(k, null);
+    return readAndTouch(null, k, null);
   }
 
-  private V readAndTouch(Data k, Object reservation) {
+  /** {@code key} {@code null}: the read does not start a refresh. */
+  private V readAndTouch(K key, Data k, Object reservation) {
     try {
       CacheRecord record = records.read(k);
       long now = System.currentTimeMillis();
@@ -91,6 +101,9 @@ final class Reads<K, V> {
       statistics.recordHits(1);
       publish(reservation, k, record, value);
       reservation = null;
+      if (refresher != null && key != null) {
+        refreshIfDue(key, k, record.version(), record.refreshAt(), record.expiresAt(), now);
+      }
       records.touch(k, record.version(), record.expiresAt(), now);
       return value;
     } finally {
@@ -147,8 +160,21 @@ final class Reads<K, V> {
       statistics.recordHits(1);
       V value = codec.toValue(record);
       publish(reservation, k, record, value);
+      if (refresher != null) {
+        refreshIfDue(key, k, record.version(), record.refreshAt(), record.expiresAt(), System.currentTimeMillis());
+      }
       return value;
     });
+  }
+
+  /** Counts a hit in the stale window, and hands a value past its refresh time to the refresher. */
+  private void refreshIfDue(K key, Data k, long version, long refreshAt, long expiresAt, long now) {
+    if (expiry.isStaleAt(expiresAt, now)) {
+      statistics.recordStaleHits(1);
+    }
+    if (refreshAt <= now) {
+      refresher.request(key, k, version);
+    }
   }
 
   /** Whether a live entry exists, in the near cache or in L2; counts nothing and applies no access rule. */

@@ -82,7 +82,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   private final TierCacheManager manager;
   private final String name;
-  private final MutableConfiguration<K, V> configuration;
+  private final TierCacheConfiguration<K, V> configuration;
   private final HazelcastInstance hazelcast;
   private final IMap<Object, CacheRecord> map;
   private final CacheLoader<K, V> loader;
@@ -101,6 +101,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final boolean readsThrough;
   /** What a miss of {@code get} loads from: the loader with read-through on, else {@code null}. */
   private final Function<K, V> readThroughSource;
+  /** Background reloads; {@code null} unless the cache refreshes. */
+  private final Refresher<K, V> refresher;
   private final Writes<K, V> writes;
   private final BatchWrites<K, V> batchWrites;
   private final EntryProcessing<K, V> entryProcessing;
@@ -112,7 +114,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private volatile boolean closed;
 
   @SuppressWarnings("unchecked")
-  TierCache(TierCacheManager manager, String name, MutableConfiguration<K, V> configuration,
+  TierCache(TierCacheManager manager, String name, TierCacheConfiguration<K, V> configuration,
       HazelcastInstance hazelcast, SerializationService serialization, String mapName) {
     this.manager = manager;
     this.name = name;
@@ -121,14 +123,13 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.map = hazelcast.getMap(mapName);
     this.loader = (CacheLoader<K, V>) create(configuration.getCacheLoaderFactory());
     this.writer = (CacheWriter<K, V>) create(configuration.getCacheWriterFactory());
-    WriteBehindSettings writeBehindSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
-        ? tiercache.getWriteBehind() : null;
+    WriteBehindSettings writeBehindSettings = configuration.getWriteBehind();
     this.statistics = new CacheStatistics(configuration.isStatisticsEnabled());
     this.writeBehind = !TierCacheConfiguration.writesBehind(configuration) ? null
         : new WriteBehind<>(name, hazelcast, serialization, mapName, writer, writeBehindSettings,
             manager.tiercacheConfig().settingsFor(name).maxEntries(), statistics::recordEvictions);
-    this.expiry = new Expiry(configuration.getExpiryPolicyFactory().create(),
-        configuration instanceof TierCacheConfiguration<K, V> tiercache ? tiercache.getExpiryJitter() : null);
+    this.expiry = new Expiry(configuration.getExpiryPolicyFactory().create(), configuration.getExpiryJitter(),
+        configuration.getRefresh());
     this.events = new EventDispatcher<>(this);
     for (CacheEntryListenerConfiguration<K, V> listener : configuration.getCacheEntryListenerConfigurations()) {
       events.register(listener);
@@ -138,8 +139,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     // change, has a synchronous backup and Hazelcast never evicts it.
     boolean oneOperationWriteBehind = writeBehind != null && mapConfig.getBackupCount() >= 1
         && mapConfig.getEvictionConfig().getEvictionPolicy() == EvictionPolicy.NONE;
-    NearCacheSettings nearCacheSettings = configuration instanceof TierCacheConfiguration<K, V> tiercache
-        ? tiercache.getNearCache() : null;
+    NearCacheSettings nearCacheSettings = configuration.getNearCache();
     this.nearCache = nearCacheSettings == null || !nearCacheSettings.enabled() ? null
         : new NearCache(name, map, hazelcast.getPartitionService(), serialization, nearCacheSettings);
     this.evictions = mapConfig.getEvictionConfig().getEvictionPolicy() == EvictionPolicy.NONE ? null
@@ -148,10 +148,12 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.codec = new KeyValueCodec<>(name, serialization, configuration);
     this.records = new L2Records<>(name, map, hazelcast, codec, expiry, events, statistics, nearCache,
         () -> closed);
-    this.reads = new Reads<>(records, codec, expiry, statistics, nearCache);
+    this.readsThrough = loader != null && configuration.isReadThrough();
+    this.refresher = configuration.getRefresh() == null || configuration.getRefresh().isNone() || !readsThrough
+        ? null : new Refresher<>(name, loader, records, statistics, writeBehind);
+    this.reads = new Reads<>(records, codec, expiry, statistics, nearCache, refresher);
     this.readThrough = new ReadThrough<>(name, loader, hazelcast, records, codec, statistics, writeBehind,
         () -> closed);
-    this.readsThrough = loader != null && configuration.isReadThrough();
     this.readThroughSource = readsThrough ? loader::load : null;
     ChangeWriter<K, V> changes = writer == null || !configuration.isWriteThrough() ? ChangeWriter.none()
         : writeBehind != null ? ChangeWriter.behind(writeBehind) : ChangeWriter.through(name, writer);
@@ -577,6 +579,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
     closed = true;
     readThrough.awaitLoads();
     records.close();
+    if (refresher != null) {
+      refresher.close();
+    }
     StatisticsProbe.unregister(hazelcast, map.getName(), statisticsCounts);
     if (evictions != null) {
       evictions.close();

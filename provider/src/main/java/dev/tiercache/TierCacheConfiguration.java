@@ -2,6 +2,7 @@ package dev.tiercache;
 
 import dev.tiercache.config.ExpiryJitter;
 import dev.tiercache.config.NearCacheSettings;
+import dev.tiercache.config.RefreshSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import java.util.Objects;
 import javax.cache.configuration.CompleteConfiguration;
@@ -12,8 +13,9 @@ import javax.cache.configuration.MutableConfiguration;
  * wherever a {@link MutableConfiguration} goes. The extensions: with a cache writer and write-through
  * on, {@link #setWriteBehind} makes the writer receive changes later, in batches, instead of inside each
  * call; {@link #setNearCache} sets the near cache (L1) of this cache on every member that uses it,
- * instead of the configuration file's template; {@link #setExpiryJitter} spreads each entry's expiry.
- * Each left {@code null} is taken from the configuration file.
+ * instead of the configuration file's template; {@link #setExpiryJitter} spreads each entry's expiry;
+ * {@link #setRefresh} reloads entries in the background before (or while) they expire. Each left
+ * {@code null} is taken from the configuration file.
  */
 public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, V> {
 
@@ -22,6 +24,7 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
   private WriteBehindSettings writeBehind;
   private NearCacheSettings nearCache;
   private ExpiryJitter expiryJitter;
+  private RefreshSettings refresh;
 
   public TierCacheConfiguration() {}
 
@@ -32,6 +35,7 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
       this.writeBehind = tiercache.writeBehind;
       this.nearCache = tiercache.nearCache;
       this.expiryJitter = tiercache.expiryJitter;
+      this.refresh = tiercache.refresh;
     }
   }
 
@@ -77,6 +81,21 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
     return this;
   }
 
+  /** Refresh-ahead and stale-while-revalidate, or {@code null} to take the configuration file's (none). */
+  public RefreshSettings getRefresh() {
+    return refresh;
+  }
+
+  /**
+   * Reloads entries in the background (see {@link RefreshSettings}); needs a {@code CacheLoader} with
+   * read-through on, or {@code createCache} refuses the configuration. {@link RefreshSettings#NONE} turns
+   * it off, {@code null} leaves it to the file (whose refresh applies only to caches that read through).
+   */
+  public TierCacheConfiguration<K, V> setRefresh(RefreshSettings refresh) {
+    this.refresh = refresh;
+    return this;
+  }
+
   /**
    * Equal to any configuration with the same JCache settings; against another Tiercache configuration
    * the extensions must match too. A plain {@code MutableConfiguration} compares JCache settings only, so
@@ -89,7 +108,7 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
     }
     return !(other instanceof TierCacheConfiguration<?, ?> theirs)
         || (Objects.equals(writeBehind, theirs.writeBehind) && Objects.equals(nearCache, theirs.nearCache)
-            && Objects.equals(expiryJitter, theirs.expiryJitter));
+            && Objects.equals(expiryJitter, theirs.expiryJitter) && Objects.equals(refresh, theirs.refresh));
   }
 
   /** Whether a cache of this configuration writes behind (the settings, a writer, and write-through on). */

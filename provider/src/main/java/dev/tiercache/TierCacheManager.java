@@ -5,6 +5,7 @@ import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.Members;
 import dev.tiercache.config.CacheSettings;
 import dev.tiercache.config.ExpirySetting;
+import dev.tiercache.config.RefreshSettings;
 import dev.tiercache.config.TiercacheConfig;
 import java.lang.ref.WeakReference;
 import java.net.URI;
@@ -114,9 +115,9 @@ public final class TierCacheManager implements javax.cache.CacheManager {
   /**
    * A private copy of the caller's configuration (later changes to theirs do not leak in), with the
    * configuration file's template filling in what a bare {@code MutableConfiguration} leaves at its
-   * defaults: expiry and its jitter, statistics, management, write-behind (which applies only to a cache that has a
-   * writer and write-through on). Bounds and backups come from the template through
-   * Hazelcast's map configuration.
+   * defaults: expiry and its jitter, refresh (for caches that read through), statistics, management,
+   * write-behind (which applies only to a cache that has a writer and write-through on). Bounds and
+   * backups come from the template through Hazelcast's map configuration.
    */
   private <K, V> TierCacheConfiguration<K, V> effectiveConfiguration(String cacheName, Configuration<K, V> given) {
     TierCacheConfiguration<K, V> copy;
@@ -137,6 +138,14 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     }
     if (copy.getExpiryJitter() == null) {
       copy.setExpiryJitter(settings.expiry().jitter());
+    }
+    boolean readsThrough = copy.isReadThrough() && copy.getCacheLoaderFactory() != null;
+    if (copy.getRefresh() == null) {
+      copy.setRefresh(readsThrough ? settings.refresh() : RefreshSettings.NONE);
+    } else if (!copy.getRefresh().isNone() && !readsThrough) {
+      throw new IllegalArgumentException("Cache " + cacheName + ": refresh (" + copy.getRefresh() + ") reloads "
+          + "through the cache's CacheLoader; set one with setCacheLoaderFactory and setReadThrough(true), or "
+          + "leave refresh out");
     }
     if (copy.getNearCache() == null) {
       copy.setNearCache(settings.nearCache());

@@ -77,7 +77,7 @@ final class Writes<K, V> {
     switch (putRoute()) {
       case ON_OWNER -> {
         long[] durations = expiry.constantDurations();
-        putOnOwner(k, bytes, expiry.jittered(durations[0]), expiry.jittered(durations[1]));
+        putOnOwner(k, bytes, expiry.storedDuration(durations[0]), expiry.storedDuration(durations[1]));
       }
       case BEHIND_ON_OWNER -> putBehindOnOwner(key, value, k, bytes);
       case UNDER_LOCK -> putUnderLock(key, k, value, bytes);
@@ -91,7 +91,8 @@ final class Writes<K, V> {
    */
   void put(K key, Data k, V value, byte[] bytes, long ttlMillis) {
     if (!writer.writesThrough() && !events.hasListeners()) {
-      putOnOwner(k, bytes, ttlMillis, ttlMillis);
+      long stored = expiry.withStaleWindow(ttlMillis);
+      putOnOwner(k, bytes, stored, stored);
     } else {
       records.withLock(k, () -> {
         CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
@@ -158,10 +159,12 @@ final class Writes<K, V> {
    * The one-step put: when no writer, no listener and no expiry policy of the user's needs to be
    * called here, the whole put runs on the key's owner as a single entry processor.
    */
+  /** {@code creationMillis}, {@code updateMillis}: how long the value is stored, as {@link PutProcessor} takes them. */
   private void putOnOwner(Data k, byte[] bytes, long creationMillis, long updateMillis) {
     long outcome;
     try {
-      outcome = (Long) records.map().executeOnKey(k, new PutProcessor(bytes, creationMillis, updateMillis));
+      outcome = (Long) records.map().executeOnKey(k, new PutProcessor(bytes, creationMillis, updateMillis,
+          expiry.refreshAfter(creationMillis), expiry.refreshAfter(updateMillis)));
     } finally {
       records.invalidateNear(k);
     }

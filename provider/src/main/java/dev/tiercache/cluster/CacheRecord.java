@@ -14,8 +14,8 @@ import java.nio.ByteOrder;
 
 /**
  * What the L2 map holds for one cache entry: the value in Hazelcast's serialized form, its absolute
- * expiry time, and a version that changes with every change of the entry (it starts at a random
- * number and grows).
+ * expiry time, a version that changes with every change of the entry (it starts at a random number and
+ * grows), and, for a cache that refreshes, the time from which a read starts a background reload.
  *
  * <p>The value stays serialized in the record so that L2 is store-by-value by construction: every
  * reader deserializes a private copy. Expiry is kept here in milliseconds rather than in Hazelcast's
@@ -31,12 +31,20 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   private long expiresAt;
   private long version;
   private long unwrittenSince;
+  private long refreshAt = ETERNAL;
 
   /** For deserialization only. */
   public CacheRecord() {}
 
   public CacheRecord(byte[] value, long expiresAt, long version) {
     this(value, expiresAt, version, 0);
+  }
+
+  /** A record of a cache that may refresh: a read from {@code refreshAt} on starts a background reload. */
+  public static CacheRecord refreshing(byte[] value, long expiresAt, long refreshAt, long version) {
+    CacheRecord record = new CacheRecord(value, expiresAt, version, 0);
+    record.refreshAt = refreshAt;
+    return record;
   }
 
   /**
@@ -83,6 +91,22 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   }
 
   /**
+   * When a read should start a background reload of this value ({@link #ETERNAL}: never, the cache does
+   * not refresh or the entry does not expire). Set when the value is stored; an access that only moves
+   * expiry keeps it.
+   */
+  public long refreshAt() {
+    return refreshAt;
+  }
+
+  /** The same record with another refresh time: a refresh claimed, see {@code RefreshClaim}. */
+  public CacheRecord withRefreshAt(long newRefreshAt) {
+    CacheRecord claimed = new CacheRecord(value, expiresAt, version, unwrittenSince);
+    claimed.refreshAt = newRefreshAt;
+    return claimed;
+  }
+
+  /**
    * The version of a newly created entry: random, so that an entry removed and created again does not
    * repeat the versions of its earlier life (the near cache compares versions for equality to find
    * entries that changed while it was not told).
@@ -96,7 +120,9 @@ public final class CacheRecord implements IdentifiedDataSerializable {
    * not yet written stays one.
    */
   public CacheRecord withExpiry(long newExpiresAt) {
-    return new CacheRecord(value, newExpiresAt, version + 1, unwrittenSince);
+    CacheRecord moved = new CacheRecord(value, newExpiresAt, version + 1, unwrittenSince);
+    moved.refreshAt = Math.min(refreshAt, newExpiresAt);
+    return moved;
   }
 
   // Where the fields sit in Hazelcast's serialized form of a record (big-endian, the default byte order):
@@ -129,7 +155,8 @@ public final class CacheRecord implements IdentifiedDataSerializable {
     if (!current.isUnwritten() || current.version != version) {
       return null;
     }
-    return serialization.toData(new CacheRecord(current.value, current.expiresAt, current.version, 0));
+    return serialization.toData(new CacheRecord(current.value, current.expiresAt, current.version, 0)
+        .withRefreshAt(current.refreshAt));
   }
 
   private static boolean hasKnownLayout(Data record, byte[] bytes) {
@@ -154,6 +181,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
     out.writeLong(expiresAt);
     out.writeLong(version);
     out.writeLong(unwrittenSince);
+    out.writeLong(refreshAt);
     out.writeByteArray(value);
   }
 
@@ -162,6 +190,7 @@ public final class CacheRecord implements IdentifiedDataSerializable {
     expiresAt = in.readLong();
     version = in.readLong();
     unwrittenSince = in.readLong();
+    refreshAt = in.readLong();
     value = in.readByteArray();
   }
 }

@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The result says what happened, for statistics and the expiry sweeper: the new expiry time if the
  * value was stored, else {@link #NOT_STORED_CREATED} or {@link #NOT_STORED_UPDATED} (a zero duration).
+ * A cache that refreshes also sends when the value is due for a refresh, counted from the put like its
+ * expiry ({@link #ETERNAL}: never); an update that keeps its expiry keeps its refresh time too.
  */
 public final class PutProcessor implements EntryProcessor<Object, CacheRecord, Long>, IdentifiedDataSerializable {
 
@@ -34,6 +36,8 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
   private byte[] value;
   private long creationMillis;
   private long updateMillis;
+  private long creationRefreshMillis = ETERNAL;
+  private long updateRefreshMillis = ETERNAL;
 
   /** For deserialization only. */
   public PutProcessor() {}
@@ -44,6 +48,14 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
     this.updateMillis = updateMillis;
   }
 
+  /** With the refresh times of a cache that refreshes (milliseconds after the put, or {@link #ETERNAL}). */
+  public PutProcessor(byte[] value, long creationMillis, long updateMillis, long creationRefreshMillis,
+      long updateRefreshMillis) {
+    this(value, creationMillis, updateMillis);
+    this.creationRefreshMillis = creationRefreshMillis;
+    this.updateRefreshMillis = updateRefreshMillis;
+  }
+
   @Override
   public Long process(Map.Entry<Object, CacheRecord> entry) {
     long now = System.currentTimeMillis();
@@ -52,10 +64,16 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
       old = null;
     }
     long expiresAt;
+    long refreshAt;
     if (old == null) {
       expiresAt = expiryTime(creationMillis, now);
+      refreshAt = expiryTime(creationRefreshMillis, now);
+    } else if (updateMillis == UNCHANGED) {
+      expiresAt = old.expiresAt();
+      refreshAt = old.refreshAt();
     } else {
-      expiresAt = updateMillis == UNCHANGED ? old.expiresAt() : expiryTime(updateMillis, now);
+      expiresAt = expiryTime(updateMillis, now);
+      refreshAt = expiryTime(updateRefreshMillis, now);
     }
     if (expiresAt <= now) {
       if (entry.getValue() != null) {
@@ -63,7 +81,8 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
       }
       return old == null ? NOT_STORED_CREATED : NOT_STORED_UPDATED;
     }
-    CacheRecord next = new CacheRecord(value, expiresAt, old == null ? CacheRecord.firstVersion() : old.version() + 1);
+    CacheRecord next = CacheRecord.refreshing(value, expiresAt, refreshAt,
+        old == null ? CacheRecord.firstVersion() : old.version() + 1);
     if (expiresAt == CacheRecord.ETERNAL) {
       entry.setValue(next);
     } else {
@@ -95,6 +114,8 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeLong(creationMillis);
     out.writeLong(updateMillis);
+    out.writeLong(creationRefreshMillis);
+    out.writeLong(updateRefreshMillis);
     out.writeByteArray(value);
   }
 
@@ -102,6 +123,8 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
   public void readData(ObjectDataInput in) throws IOException {
     creationMillis = in.readLong();
     updateMillis = in.readLong();
+    creationRefreshMillis = in.readLong();
+    updateRefreshMillis = in.readLong();
     value = in.readByteArray();
   }
 }

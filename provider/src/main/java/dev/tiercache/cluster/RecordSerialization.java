@@ -26,6 +26,7 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE_RECORDER = 18;
   static final int PENDING_WRITE_REMOVER = 19;
   static final int STATISTICS_PROBE = 20;
+  static final int REFRESH_CLAIM = 21;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -76,6 +77,9 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == STATISTICS_PROBE) {
       return new StatisticsProbe();
+    }
+    if (typeId == REFRESH_CLAIM) {
+      return new RefreshClaim();
     }
     throw new IllegalArgumentException("Unknown Tiercache type id " + typeId);
   }

@@ -3,6 +3,7 @@ package dev.tiercache.cluster;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
@@ -48,9 +49,13 @@ public final class StatisticsProbe implements Callable<long[]>, HazelcastInstanc
     registry(hazelcast).put(mapName, counts);
   }
 
-  /** Stops answering for {@code mapName}, if {@code counts} is still what answers. */
+  /** Stops answering for {@code mapName}, if {@code counts} is still what answers; nothing if the member stopped. */
   public static void unregister(HazelcastInstance hazelcast, String mapName, Supplier<long[]> counts) {
-    registry(hazelcast).remove(mapName, counts);
+    try {
+      registry(hazelcast).remove(mapName, counts);
+    } catch (HazelcastInstanceNotActiveException e) {
+      // the member is gone, and its user context with it
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param valueType value type of a cache created at start-up; {@code Object} otherwise
  * @param writeBehind write-behind for caches that have a cache writer, or {@code null} for write-through
  * @param nearCache the near cache (L1) on each member
+ * @param refresh background reloads, for caches that read through a loader
  */
 public record CacheSettings(
     int maxEntries,
@@ -25,11 +26,12 @@ public record CacheSettings(
     Class<?> keyType,
     Class<?> valueType,
     WriteBehindSettings writeBehind,
-    NearCacheSettings nearCache) {
+    NearCacheSettings nearCache,
+    RefreshSettings refresh) {
 
-  /** The built-in template: bounded, one backup, no expiry, statistics off, near cache on. */
+  /** The built-in template: bounded, one backup, no expiry, statistics off, near cache on, no refresh. */
   public static final CacheSettings DEFAULTS = new CacheSettings(100_000, 1, ExpirySetting.NONE, false, false,
-      Object.class, Object.class, null, NearCacheSettings.DEFAULTS);
+      Object.class, Object.class, null, NearCacheSettings.DEFAULTS, RefreshSettings.NONE);
 
   public CacheSettings {
     if (maxEntries < 1) {
@@ -42,5 +44,6 @@ public record CacheSettings(
     Objects.requireNonNull(keyType, "keyType");
     Objects.requireNonNull(valueType, "valueType");
     Objects.requireNonNull(nearCache, "nearCache");
+    Objects.requireNonNull(refresh, "refresh");
   }
 }

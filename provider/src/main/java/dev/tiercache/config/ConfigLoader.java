@@ -35,7 +35,8 @@ public final class ConfigLoader {
   private static final Set<String> CLUSTER_KEYS = Set.of("name", "bind-address", "port", "members");
   private static final Set<String> CACHE_KEYS =
       Set.of("max-entries", "backups", "expiry", "statistics", "management", "key-type", "value-type",
-          "write-behind", "near-cache");
+          "write-behind", "near-cache", "refresh");
+  private static final Set<String> REFRESH_KEYS = Set.of("after", "serve-stale-for");
   private static final Set<String> NEAR_CACHE_KEYS =
       Set.of("enabled", "max-entries", "time-to-live", "repair-interval");
   private static final Set<String> WRITE_BEHIND_KEYS =
@@ -192,6 +193,7 @@ public final class ConfigLoader {
     Class<?> valueType = base.valueType();
     WriteBehindSettings writeBehind = base.writeBehind();
     NearCacheSettings nearCache = base.nearCache();
+    RefreshSettings refresh = base.refresh();
     if (!(node instanceof ScalarNode s && s.getValue().isEmpty())) {
       for (NodeTuple tuple : mapping(node, path).getValue()) {
         String key = keyOf(tuple);
@@ -207,12 +209,13 @@ public final class ConfigLoader {
           case "key-type" -> keyType = type(value, keyPath);
           case "write-behind" -> writeBehind = readWriteBehind(value, keyPath);
           case "near-cache" -> nearCache = readNearCache(value, keyPath, nearCache);
+          case "refresh" -> refresh = readRefresh(value, keyPath);
           default -> valueType = type(value, keyPath);
         }
       }
     }
     return new CacheSettings(maxEntries, backups, expiry, statistics, management, keyType, valueType, writeBehind,
-        nearCache);
+        nearCache, refresh);
   }
 
   private NearCacheSettings readNearCache(Node node, String path, NearCacheSettings base) {
@@ -303,16 +306,49 @@ public final class ConfigLoader {
     return new ExpirySetting(kind, millis, jitter);
   }
 
+  /** {@code none}, or {@code after: 80%} and/or {@code serve-stale-for: 30s}. */
+  private RefreshSettings readRefresh(Node node, String path) {
+    if (node instanceof ScalarNode s && s.getValue().equals("none")) {
+      return RefreshSettings.NONE;
+    }
+    int afterPercent = 0;
+    long staleMillis = 0;
+    MappingNode section = mapping(node, path);
+    if (section.getValue().isEmpty()) {
+      throw error(node, path, "expected 'none' or at least one of " + new java.util.TreeSet<>(REFRESH_KEYS));
+    }
+    for (NodeTuple tuple : section.getValue()) {
+      String key = keyOf(tuple);
+      String keyPath = path + "." + key;
+      checkKnown(tuple, keyPath, key, REFRESH_KEYS);
+      if (key.equals("after")) {
+        afterPercent = percent(tuple.getValueNode(), keyPath);
+      } else {
+        staleMillis = duration(tuple.getValueNode(), keyPath);
+      }
+    }
+    return new RefreshSettings(afterPercent, staleMillis);
+  }
+
+  /** A share such as {@code 80%}, 1 to 100. */
+  private int percent(Node node, String path) {
+    String text = scalar(node, path).trim();
+    Matcher m = PERCENT.matcher(text);
+    if (!m.matches()) {
+      throw error(node, path, "'" + text + "' is not a share such as 80%");
+    }
+    int percent = Integer.parseInt(m.group(1));
+    if (percent < 1 || percent > 100) {
+      throw error(node, path, "a share must be between 1% and 100%, was " + text);
+    }
+    return percent;
+  }
+
   /** {@code 10%} (a share of each time to live, 1 to 100) or a duration ({@code 30s}). */
   private ExpiryJitter readJitter(Node node, String path) {
     String text = scalar(node, path).trim();
-    Matcher m = PERCENT.matcher(text);
-    if (m.matches()) {
-      int percent = Integer.parseInt(m.group(1));
-      if (percent < 1 || percent > 100) {
-        throw error(node, path, "a share must be between 1% and 100%, was " + text);
-      }
-      return ExpiryJitter.ofPercent(percent);
+    if (PERCENT.matcher(text).matches()) {
+      return ExpiryJitter.ofPercent(percent(node, path));
     }
     if (!DURATION.matcher(text).matches()) {
       throw error(node, path, "'" + text + "' is neither a share such as 10% nor a duration such as 30s");

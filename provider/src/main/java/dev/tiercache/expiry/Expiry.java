@@ -3,6 +3,7 @@ package dev.tiercache.expiry;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.PutProcessor;
 import dev.tiercache.config.ExpiryJitter;
+import dev.tiercache.config.RefreshSettings;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.cache.expiry.AccessedExpiryPolicy;
@@ -24,8 +25,10 @@ import javax.cache.expiry.TouchedExpiryPolicy;
  * access) or eternal (creation), as the specification asks of implementations.
  *
  * <p>With an {@link ExpiryJitter}, every finite, non-zero duration the policy answers is lengthened by
- * its own random extra before it becomes a time; the one-step put applies it to the constant durations
- * with {@link #jittered}, so jitter keeps that path.
+ * its own random extra before it becomes a time. With {@link RefreshSettings}, the stale window is added
+ * on top (the entry is kept, and served, that much past its time to live) and each stored value gets a
+ * refresh time ({@link #refreshAt}). The one-step put applies both to the constant durations with
+ * {@link #storedDuration} and {@link #refreshAfter}, so neither costs that path.
  */
 public final class Expiry {
 
@@ -38,14 +41,17 @@ public final class Expiry {
   private final long[] constantDurations;
   private final boolean accessKeepsExpiry;
   private final ExpiryJitter jitter;
+  private final RefreshSettings refresh;
 
   public Expiry(ExpiryPolicy policy) {
-    this(policy, ExpiryJitter.NONE);
+    this(policy, ExpiryJitter.NONE, RefreshSettings.NONE);
   }
 
-  public Expiry(ExpiryPolicy policy, ExpiryJitter jitter) {
+  /** {@code null} jitter or refresh: none. */
+  public Expiry(ExpiryPolicy policy, ExpiryJitter jitter, RefreshSettings refresh) {
     this.policy = policy;
     this.jitter = jitter == null ? ExpiryJitter.NONE : jitter;
+    this.refresh = refresh == null ? RefreshSettings.NONE : refresh;
     this.constantDurations = constantDurations(policy);
     Class<?> type = policy.getClass();
     this.accessKeepsExpiry = type == EternalExpiryPolicy.class || type == CreatedExpiryPolicy.class
@@ -70,11 +76,51 @@ public final class Expiry {
   }
 
   /**
-   * A duration in the form of {@link #constantDurations()} with this cache's jitter applied: a finite,
-   * positive one lengthened by a random extra (a new one each call), the others as they are.
+   * How long a value is stored for a duration in the form of {@link #constantDurations()}: a finite,
+   * positive one lengthened by this cache's jitter (a new random extra each call) and its stale window;
+   * the others as they are.
    */
-  public long jittered(long durationMillis) {
-    return durationMillis <= 0 || jitter.isNone() ? durationMillis : jitter.apply(durationMillis);
+  public long storedDuration(long durationMillis) {
+    return durationMillis <= 0 ? durationMillis : withStaleWindow(jitter.isNone() ? durationMillis
+        : jitter.apply(durationMillis));
+  }
+
+  /** A time to live given exactly (a put's own), plus the stale window; positive. */
+  public long withStaleWindow(long ttlMillis) {
+    long stored = ttlMillis + refresh.serveStaleMillis();
+    return stored < ttlMillis ? Long.MAX_VALUE : stored;
+  }
+
+  /**
+   * When, after it is stored for {@code storedMillis} (as {@link #storedDuration} gives it), a value is
+   * due for a refresh, in milliseconds from its storing; {@link PutProcessor#ETERNAL} for never.
+   */
+  public long refreshAfter(long storedMillis) {
+    if (refresh.isNone() || storedMillis <= 0 || storedMillis == Long.MAX_VALUE) {
+      return PutProcessor.ETERNAL;
+    }
+    long timeToLive = Math.max(0, storedMillis - refresh.serveStaleMillis());
+    return refresh.afterPercent() == 0 ? timeToLive
+        : timeToLive / 100 * refresh.afterPercent() + timeToLive % 100 * refresh.afterPercent() / 100;
+  }
+
+  /** The refresh time of a value stored {@code now} to expire at {@code expiresAt}; ETERNAL for never. */
+  public long refreshAt(long now, long expiresAt) {
+    if (expiresAt == CacheRecord.ETERNAL || expiresAt <= now) {
+      return CacheRecord.ETERNAL;
+    }
+    long after = refreshAfter(expiresAt - now);
+    return after == PutProcessor.ETERNAL ? CacheRecord.ETERNAL : now + after;
+  }
+
+  /** Whether a value with expiry time {@code expiresAt} is past its time to live (in its stale window). */
+  public boolean isStaleAt(long expiresAt, long now) {
+    return refresh.serveStaleMillis() > 0 && expiresAt != CacheRecord.ETERNAL
+        && now >= expiresAt - refresh.serveStaleMillis();
+  }
+
+  public RefreshSettings refresh() {
+    return refresh;
   }
 
   private static long[] constantDurations(ExpiryPolicy policy) {
@@ -139,7 +185,11 @@ public final class Expiry {
     if (duration.isZero()) {
       return now;
     }
-    long millis = jittered(duration.getTimeUnit().toMillis(duration.getDurationAmount()));
+    long millis = duration.getTimeUnit().toMillis(duration.getDurationAmount());
+    if (millis == 0) {
+      return now; // less than a millisecond: expired by the next one
+    }
+    millis = storedDuration(millis);
     long time = now + millis;
     return time < now ? CacheRecord.ETERNAL : time;
   }

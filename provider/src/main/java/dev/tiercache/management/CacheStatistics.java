@@ -27,6 +27,9 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
   private final LongAdder removals = new LongAdder();
   private final LongAdder evictions = new LongAdder();
   private final LongAdder loads = new LongAdder();
+  private final LongAdder refreshes = new LongAdder();
+  private final LongAdder refreshFailures = new LongAdder();
+  private final LongAdder staleHits = new LongAdder();
   private final LongAdder getNanos = new LongAdder();
   private final LongAdder putNanos = new LongAdder();
   private final LongAdder removeNanos = new LongAdder();
@@ -115,6 +118,27 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
     }
   }
 
+  /** Background reloads stored (a Tiercache extension). */
+  public void recordRefreshes(long count) {
+    if (enabled) {
+      refreshes.add(count);
+    }
+  }
+
+  /** Background reloads whose loader failed; the value stayed (a Tiercache extension). */
+  public void recordRefreshFailures(long count) {
+    if (enabled) {
+      refreshFailures.add(count);
+    }
+  }
+
+  /** Hits served past the entry's time to live, in its stale window (a Tiercache extension; also hits). */
+  public void recordStaleHits(long count) {
+    if (enabled) {
+      staleHits.add(count);
+    }
+  }
+
   public void recordEvictions(long count) {
     if (enabled) {
       evictions.add(count);
@@ -141,8 +165,8 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
 
   @Override
   public void clear() {
-    for (LongAdder adder : new LongAdder[] {nearHits, hits, misses, puts, removals, evictions, loads, getNanos, putNanos,
-        removeNanos}) {
+    for (LongAdder adder : new LongAdder[] {nearHits, hits, misses, puts, removals, evictions, loads, refreshes,
+        refreshFailures, staleHits, getNanos, putNanos, removeNanos}) {
       adder.reset();
     }
   }
@@ -197,6 +221,21 @@ public final class CacheStatistics implements CacheStatisticsMXBean {
   /** Values loaded through the cache loader on read-through (not part of the JCache MXBean). */
   public long getCacheLoads() {
     return loads.sum();
+  }
+
+  /** Background reloads stored (not part of the JCache MXBean). */
+  public long getRefreshes() {
+    return refreshes.sum();
+  }
+
+  /** Background reloads that failed, keeping the value (not part of the JCache MXBean). */
+  public long getRefreshFailures() {
+    return refreshFailures.sum();
+  }
+
+  /** Hits served in an entry's stale window, past its time to live (not part of the JCache MXBean). */
+  public long getStaleHits() {
+    return staleHits.sum();
   }
 
   @Override

@@ -40,6 +40,21 @@ public final class TierStatistics implements TierStatisticsMXBean {
   }
 
   @Override
+  public long getRefreshes() {
+    return statistics.getRefreshes();
+  }
+
+  @Override
+  public long getRefreshFailures() {
+    return statistics.getRefreshFailures();
+  }
+
+  @Override
+  public long getStaleHits() {
+    return statistics.getStaleHits();
+  }
+
+  @Override
   public long getNearCacheSize() {
     return nearCacheSize.getAsLong();
   }

@@ -18,6 +18,15 @@ public interface TierStatisticsMXBean {
   /** Values a read-through load brought in. */
   long getLoads();
 
+  /** Background reloads stored by this member (a cache that refreshes). */
+  long getRefreshes();
+
+  /** Background reloads on this member whose loader failed; the value stayed. */
+  long getRefreshFailures();
+
+  /** Reads served past the entry's time to live, in its stale window (counted among the hits too). */
+  long getStaleHits();
+
   /** Entries this member's near cache holds now. */
   long getNearCacheSize();
 

@@ -206,6 +206,7 @@ public final class NearCache {
     private final Data key;
     private final long version;
     private final long expiresAt;
+    private final long refreshAt;
     private final int size;
     private final int mode;
     private final Object held;
@@ -216,6 +217,7 @@ public final class NearCache {
       this.key = key;
       this.version = record.version();
       this.expiresAt = record.expiresAt();
+      this.refreshAt = record.refreshAt();
       this.size = record.value().length;
       this.mode = mode;
       this.held = held;
@@ -253,6 +255,11 @@ public final class NearCache {
     /** Absolute expiry time (epoch ms) of the L2 record this value was read from. */
     public long expiresAt() {
       return expiresAt;
+    }
+
+    /** When a read of this value should start a background reload (see {@link CacheRecord#refreshAt()}). */
+    public long refreshAt() {
+      return refreshAt;
     }
 
     /** Size in bytes of the serialized value, which the repair weighs to choose how to read L2. */
