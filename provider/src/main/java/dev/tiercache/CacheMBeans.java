@@ -5,6 +5,7 @@ import dev.tiercache.management.CacheConfigurationBean;
 import dev.tiercache.management.CacheStatistics;
 import dev.tiercache.management.MBeans;
 import dev.tiercache.management.TierStatistics;
+import dev.tiercache.management.WarmUpProgress;
 import dev.tiercache.nearcache.NearCache;
 import javax.cache.configuration.CompleteConfiguration;
 import javax.management.ObjectName;
@@ -26,10 +27,14 @@ final class CacheMBeans {
   }
 
   /** What a new cache registers: write-behind's bean if it has one, and those its configuration enables. */
+  /** {@code nearCache}, {@code writeBehind} and {@code warmUp} are {@code null} where the cache has none. */
   void registerAsConfigured(CompleteConfiguration<?, ?> configuration, CacheStatistics statistics,
-      NearCache nearCache, WriteBehind<?, ?> writeBehind) {
+      NearCache nearCache, WriteBehind<?, ?> writeBehind, WarmUpProgress warmUp) {
     if (writeBehind != null) {
       MBeans.register(writeBehind, MBeans.writeBehindName(managerUri, cacheName));
+    }
+    if (warmUp != null) {
+      MBeans.register(warmUp, MBeans.warmUpName(managerUri, cacheName));
     }
     if (configuration.isStatisticsEnabled()) {
       registerStatistics(statistics, nearCache);
@@ -64,6 +69,10 @@ final class CacheMBeans {
 
   void unregisterWriteBehind() {
     MBeans.unregister(MBeans.writeBehindName(managerUri, cacheName));
+  }
+
+  void unregisterWarmUp() {
+    MBeans.unregister(MBeans.warmUpName(managerUri, cacheName));
   }
 
   private ObjectName name(MBeans.Kind kind) {

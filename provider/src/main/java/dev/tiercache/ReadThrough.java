@@ -211,7 +211,13 @@ final class ReadThrough<K, V> {
     });
   }
 
-  private void loadAllNow(List<K> keys, boolean replaceExistingValues) {
+  /** Loads the keys of a warm-up batch that are absent (none over a present or unwritten one); returns how many. */
+  int warm(List<K> keys) {
+    return loadAllNow(keys, false);
+  }
+
+  /** Returns how many values it stored. */
+  private int loadAllNow(List<K> keys, boolean replaceExistingValues) {
     Map<K, Data> byKey = codec.keysData(keys);
     List<K> toLoad = new ArrayList<>();
     long now = System.currentTimeMillis();
@@ -222,26 +228,30 @@ final class ReadThrough<K, V> {
       }
     }
     if (toLoad.isEmpty() || closed.getAsBoolean()) {
-      return;
+      return 0;
     }
     Map<K, V> loaded = callLoadAll(toLoad);
+    int stored = 0;
     for (K key : toLoad) {
       V value = loaded.get(key);
       if (value == null || closed.getAsBoolean()) {
         continue;
       }
       Data k = byKey.get(key);
-      records.withLock(k, () -> {
+      boolean storedOne = records.withLock(k, () -> {
         long at = System.currentTimeMillis();
         CacheRecord existing = records.liveRecord(k, at);
         // A change not yet written (that came in while loading) wins over what the system of record had.
         boolean unwritten = existing != null && existing.isUnwritten() || pendingChange(k) != null;
         if ((existing == null || replaceExistingValues) && !unwritten) {
           records.storeLoaded(key, k, value, existing);
+          return true;
         }
-        return null;
+        return false;
       });
+      stored += storedOne ? 1 : 0;
     }
+    return stored;
   }
 
   /** Waits (briefly) for the {@code loadAll} calls in flight, so that nothing calls a closed loader. */

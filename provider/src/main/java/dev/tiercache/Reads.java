@@ -1,11 +1,16 @@
 package dev.tiercache;
 
 import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.serialization.impl.HeapData;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.expiry.Expiry;
 import dev.tiercache.management.CacheStatistics;
 import dev.tiercache.nearcache.NearCache;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +25,9 @@ import javax.cache.CacheException;
  * value past its refresh time hands the key to the {@link Refresher} and returns the value at once.
  */
 final class Reads<K, V> {
+
+  /** Keys per L2 read when a near cache warms up. */
+  private static final int NEAR_WARM_UP_BATCH = 500;
 
   private final L2Records<K, V> records;
   private final KeyValueCodec<K, V> codec;
@@ -174,6 +182,70 @@ final class Reads<K, V> {
     }
     if (refreshAt <= now) {
       refresher.request(key, k, version);
+    }
+  }
+
+  /**
+   * Fills the near cache of a member that just opened the cache with keys hot on the others: the union
+   * of their answers ({@code CacheProbe.hottestKeys}), at most {@code limit} keys, read from L2 in
+   * batches through reservations as any read (so a change racing the warm-up is never cached over).
+   * Counts nothing: these are not the application's reads.
+   */
+  void warmNearCache(List<byte[][]> answers, int limit) {
+    if (nearCache == null) {
+      return;
+    }
+    Set<Data> keys = new LinkedHashSet<>();
+    for (int rank = 0; keys.size() < limit; rank++) {
+      boolean more = false;
+      for (byte[][] answer : answers) { // the hottest of each member first
+        if (rank < answer.length && keys.size() < limit) {
+          keys.add(new HeapData(answer[rank]));
+          more = true;
+        }
+      }
+      if (!more) {
+        break;
+      }
+    }
+    List<Data> batch = new ArrayList<>();
+    for (Data k : keys) {
+      batch.add(k);
+      if (batch.size() == NEAR_WARM_UP_BATCH) {
+        warmNear(batch);
+        batch.clear();
+      }
+    }
+    if (!batch.isEmpty()) {
+      warmNear(batch);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void warmNear(List<Data> keys) {
+    Map<Data, Object> reservations = new HashMap<>();
+    try {
+      for (Data k : keys) {
+        Object reservation = nearCache.reserve(codec.keyOf(k), k);
+        if (reservation != null) {
+          reservations.put(k, reservation);
+        }
+      }
+      long now = System.currentTimeMillis();
+      Set<Object> toRead = new java.util.HashSet<>(reservations.keySet());
+      for (Map.Entry<Object, CacheRecord> read : records.map().getAll(toRead).entrySet()) {
+        // Hazelcast answers with the keys deserialized: back to the serialized form the reservations use
+        Data k = read.getKey() instanceof Data data ? data : codec.keyData((K) read.getKey());
+        CacheRecord record = read.getValue();
+        Object reservation = reservations.remove(k);
+        if (reservation != null && record != null && !record.isExpiredAt(now)) {
+          nearCache.publish(reservation, k, record, codec.toValue(record));
+        } else {
+          release(reservation);
+        }
+      }
+    } finally {
+      reservations.values().forEach(this::release);
     }
   }
 

@@ -7,14 +7,16 @@ import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.map.IMap;
 import dev.tiercache.cluster.CacheRecord;
-import dev.tiercache.cluster.StatisticsProbe;
+import dev.tiercache.cluster.CacheProbe;
 import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
+import dev.tiercache.integration.KeyLister;
 import dev.tiercache.integration.WriteBehind;
 import dev.tiercache.management.CacheStatistics;
 import dev.tiercache.management.StatisticsSnapshot;
+import dev.tiercache.management.WarmUpProgress;
 import dev.tiercache.nearcache.NearCache;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -101,14 +103,16 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final boolean readsThrough;
   /** What a miss of {@code get} loads from: the loader with read-through on, else {@code null}. */
   private final Function<K, V> readThroughSource;
+  /** The warm-up of this cache from this member; {@code null} unless it has one. */
+  private final WarmUp<K> warmUp;
   /** Background reloads; {@code null} unless the cache refreshes. */
   private final Refresher<K, V> refresher;
   private final Writes<K, V> writes;
   private final BatchWrites<K, V> batchWrites;
   private final EntryProcessing<K, V> entryProcessing;
   private final CacheMBeans mbeans;
-  /** This member's counters, as it answers the cluster-wide statistics of other members. */
-  private final Supplier<long[]> statisticsCounts;
+  /** What this member tells the others about the cache: its counters, its near cache's hot keys. */
+  private final CacheProbe.Answers probeAnswers;
   /** Counts Hazelcast's evictions of this member's entries; {@code null} where Hazelcast never evicts. */
   private final L2Evictions evictions;
   private volatile boolean closed;
@@ -122,6 +126,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(mapName);
     this.loader = (CacheLoader<K, V>) create(configuration.getCacheLoaderFactory());
+    Iterable<K> warmUpKeys = warmUpKeys(name, configuration, loader);
     this.writer = (CacheWriter<K, V>) create(configuration.getCacheWriterFactory());
     WriteBehindSettings writeBehindSettings = configuration.getWriteBehind();
     this.statistics = new CacheStatistics(configuration.isStatisticsEnabled());
@@ -163,10 +168,53 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.entryProcessing = new EntryProcessing<>(records, codec, changes, statistics,
         readsThrough ? readThrough : null);
 
-    this.statisticsCounts = () -> StatisticsSnapshot.of(statistics).toCounts();
-    StatisticsProbe.register(hazelcast, mapName, statisticsCounts);
+    this.probeAnswers = new CacheProbe.Answers() {
+      @Override
+      public long[] counts() {
+        return StatisticsSnapshot.of(statistics).toCounts();
+      }
+
+      @Override
+      public byte[][] hottestKeys(int limit) {
+        return nearCache == null ? new byte[0][] : nearCache.hottestKeys(limit);
+      }
+    };
+    CacheProbe.register(hazelcast, mapName, probeAnswers);
+    this.warmUp = warmUpKeys == null ? null : new WarmUp<>(name, hazelcast, mapName, warmUpKeys,
+        configuration.getWarmUp(), readThrough::warm, () -> closed);
     this.mbeans = new CacheMBeans(manager.getURI().toString(), name);
-    mbeans.registerAsConfigured(configuration, statistics, nearCache, writeBehind);
+    mbeans.registerAsConfigured(configuration, statistics, nearCache, writeBehind,
+        warmUp == null ? null : warmUp.progress());
+    if (warmUp != null) {
+      warmUp.start();
+    }
+    if (nearCache != null && nearCacheSettings.warmUpKeys() > 0) {
+      int limit = nearCacheSettings.warmUpKeys();
+      CompletableFuture.runAsync(() -> reads.warmNearCache(
+          CacheProbe.hottestKeys(hazelcast, mapName, limit, CLUSTER_STATISTICS_TIMEOUT_MILLIS), limit));
+    }
+  }
+
+  /**
+   * The keys a warm-up loads: those the configuration gives, else the loader's own list; {@code null}
+   * without a warm-up. A warm-up with no keys is refused here, before anything else is started.
+   */
+  @SuppressWarnings("unchecked")
+  private static <K, V> Iterable<K> warmUpKeys(String name, TierCacheConfiguration<K, V> configuration,
+      CacheLoader<K, V> loader) {
+    if (configuration.getWarmUp() == null) {
+      return null;
+    }
+    if (configuration.getWarmUpKeys() != null) {
+      return configuration.getWarmUpKeys().create();
+    }
+    if (loader instanceof KeyLister<?> lister) {
+      return ((KeyLister<K>) lister).allKeys();
+    }
+    closeQuietly(loader);
+    throw new IllegalArgumentException("Cache " + name + ": warm-up needs its keys: a loader that lists them "
+        + "(KeyLister, as JdbcCacheStore) or TierCacheConfiguration.setWarmUpKeys; " + loader.getClass().getName()
+        + " lists none. A warm-up set in the file's defaults applies to every cache with a loader: set it per cache");
   }
 
   // ------------------------------------------------------------------ reads
@@ -582,7 +630,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (refresher != null) {
       refresher.close();
     }
-    StatisticsProbe.unregister(hazelcast, map.getName(), statisticsCounts);
+    CacheProbe.unregister(hazelcast, map.getName(), probeAnswers);
     if (evictions != null) {
       evictions.close();
     }
@@ -597,6 +645,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
     closeQuietly(loader);
     closeQuietly(writer);
     closeQuietly(expiry.policy());
+    if (warmUp != null) {
+      mbeans.unregisterWarmUp();
+    }
     mbeans.unregisterStatistics();
     mbeans.unregisterConfiguration();
   }
@@ -629,6 +680,11 @@ public final class TierCache<K, V> implements Cache<K, V> {
     return Optional.ofNullable(writeBehind);
   }
 
+  /** The warm-up of the cache as this member sees it (whether it warms it, how far), if it has one. */
+  public Optional<WarmUpProgress> warmUp() {
+    return Optional.ofNullable(warmUp == null ? null : warmUp.progress());
+  }
+
   /** This member's near cache (L1) of the cache, unless it is switched off. */
   public Optional<NearCache> nearCache() {
     return Optional.ofNullable(nearCache);
@@ -648,7 +704,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public StatisticsSnapshot clusterStatistics() {
     checkOpen();
     StatisticsSnapshot sum = new StatisticsSnapshot(0, 0, 0, 0, 0, 0, 0, 0);
-    for (long[] counts : StatisticsProbe.askAllMembers(hazelcast, map.getName(), CLUSTER_STATISTICS_TIMEOUT_MILLIS)) {
+    for (long[] counts : CacheProbe.counts(hazelcast, map.getName(), CLUSTER_STATISTICS_TIMEOUT_MILLIS)) {
       sum = sum.plus(StatisticsSnapshot.fromCounts(counts));
     }
     return sum;

@@ -3,9 +3,11 @@ package dev.tiercache;
 import dev.tiercache.config.ExpiryJitter;
 import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.RefreshSettings;
+import dev.tiercache.config.WarmUpSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import java.util.Objects;
 import javax.cache.configuration.CompleteConfiguration;
+import javax.cache.configuration.Factory;
 import javax.cache.configuration.MutableConfiguration;
 
 /**
@@ -14,7 +16,8 @@ import javax.cache.configuration.MutableConfiguration;
  * on, {@link #setWriteBehind} makes the writer receive changes later, in batches, instead of inside each
  * call; {@link #setNearCache} sets the near cache (L1) of this cache on every member that uses it,
  * instead of the configuration file's template; {@link #setExpiryJitter} spreads each entry's expiry;
- * {@link #setRefresh} reloads entries in the background before (or while) they expire. Each left
+ * {@link #setRefresh} reloads entries in the background before (or while) they expire;
+ * {@link #setWarmUp} and {@link #setWarmUpKeys} preload the cache when it is created. Each left
  * {@code null} is taken from the configuration file.
  */
 public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, V> {
@@ -25,6 +28,8 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
   private NearCacheSettings nearCache;
   private ExpiryJitter expiryJitter;
   private RefreshSettings refresh;
+  private WarmUpSettings warmUp;
+  private Factory<? extends Iterable<K>> warmUpKeys;
 
   public TierCacheConfiguration() {}
 
@@ -36,6 +41,8 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
       this.nearCache = tiercache.nearCache;
       this.expiryJitter = tiercache.expiryJitter;
       this.refresh = tiercache.refresh;
+      this.warmUp = tiercache.warmUp;
+      this.warmUpKeys = tiercache.warmUpKeys;
     }
   }
 
@@ -96,6 +103,38 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
     return this;
   }
 
+  /** Warm-up when the cache is created, or {@code null} to take the configuration file's (none). */
+  public WarmUpSettings getWarmUp() {
+    return warmUp;
+  }
+
+  /**
+   * Preloads the cache through its loader when it is created (see {@link WarmUpSettings}), from the keys
+   * of {@link #setWarmUpKeys}, or else from the loader's own list ({@code KeyLister}, as
+   * {@code JdbcCacheStore}); {@code createCache} refuses a warm-up with no loader or no keys.
+   */
+  public TierCacheConfiguration<K, V> setWarmUp(WarmUpSettings warmUp) {
+    this.warmUp = warmUp;
+    return this;
+  }
+
+  /** The keys a warm-up loads, or {@code null} for the loader's own list. */
+  public Factory<? extends Iterable<K>> getWarmUpKeys() {
+    return warmUpKeys;
+  }
+
+  /**
+   * The keys to warm the cache with (created on the member that warms it, and iterated once); turns the
+   * warm-up on with {@link WarmUpSettings#DEFAULTS} if it is not set.
+   */
+  public TierCacheConfiguration<K, V> setWarmUpKeys(Factory<? extends Iterable<K>> keys) {
+    this.warmUpKeys = keys;
+    if (keys != null && warmUp == null) {
+      warmUp = WarmUpSettings.DEFAULTS;
+    }
+    return this;
+  }
+
   /**
    * Equal to any configuration with the same JCache settings; against another Tiercache configuration
    * the extensions must match too. A plain {@code MutableConfiguration} compares JCache settings only, so
@@ -108,7 +147,8 @@ public final class TierCacheConfiguration<K, V> extends MutableConfiguration<K, 
     }
     return !(other instanceof TierCacheConfiguration<?, ?> theirs)
         || (Objects.equals(writeBehind, theirs.writeBehind) && Objects.equals(nearCache, theirs.nearCache)
-            && Objects.equals(expiryJitter, theirs.expiryJitter) && Objects.equals(refresh, theirs.refresh));
+            && Objects.equals(expiryJitter, theirs.expiryJitter) && Objects.equals(refresh, theirs.refresh)
+            && Objects.equals(warmUp, theirs.warmUp) && Objects.equals(warmUpKeys, theirs.warmUpKeys));
   }
 
   /** Whether a cache of this configuration writes behind (the settings, a writer, and write-through on). */

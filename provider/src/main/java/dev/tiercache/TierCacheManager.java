@@ -115,7 +115,8 @@ public final class TierCacheManager implements javax.cache.CacheManager {
   /**
    * A private copy of the caller's configuration (later changes to theirs do not leak in), with the
    * configuration file's template filling in what a bare {@code MutableConfiguration} leaves at its
-   * defaults: expiry and its jitter, refresh (for caches that read through), statistics, management,
+   * defaults: expiry and its jitter, refresh (for caches that read through), warm-up (for caches with a
+   * loader), statistics, management,
    * write-behind (which applies only to a cache that has a writer and write-through on). Bounds and
    * backups come from the template through Hazelcast's map configuration.
    */
@@ -138,6 +139,12 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     }
     if (copy.getExpiryJitter() == null) {
       copy.setExpiryJitter(settings.expiry().jitter());
+    }
+    if (copy.getWarmUp() == null && copy.getCacheLoaderFactory() != null) {
+      copy.setWarmUp(settings.warmUp());
+    } else if (copy.getWarmUp() != null && copy.getCacheLoaderFactory() == null) {
+      throw new IllegalArgumentException("Cache " + cacheName + ": warm-up loads through the cache's "
+          + "CacheLoader; set one with setCacheLoaderFactory, or leave warm-up out");
     }
     boolean readsThrough = copy.isReadThrough() && copy.getCacheLoaderFactory() != null;
     if (copy.getRefresh() == null) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tiercache.config.RefreshSettings;
-import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +38,7 @@ class RefreshTest {
   static final TestCluster.PerClass cluster = new TestCluster.PerClass(3);
 
   /** Each load answers the next number for the key: values only move forward. Counts every call. */
-  public static final class CountingLoader implements CacheLoader<String, Integer>, Serializable {
+  public static final class CountingLoader implements KeyByKeyLoader<String, Integer> {
     static final AtomicInteger LOADS = new AtomicInteger();
     static final Map<String, AtomicInteger> NEXT = new ConcurrentHashMap<>();
     static volatile long delayMillis;
@@ -53,13 +52,6 @@ class RefreshTest {
         throw new IllegalStateException("database down");
       }
       return NEXT.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-    }
-
-    @Override
-    public Map<String, Integer> loadAll(Iterable<? extends String> keys) {
-      Map<String, Integer> values = new java.util.HashMap<>();
-      keys.forEach(key -> values.put(key, load(key)));
-      return values;
     }
   }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.config.ExpiryJitter;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,7 +18,6 @@ import javax.cache.Cache;
 import javax.cache.configuration.FactoryBuilder;
 import javax.cache.expiry.Duration;
 import javax.cache.expiry.ModifiedExpiryPolicy;
-import javax.cache.integration.CacheLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,18 +43,11 @@ class TtlJitterTest {
   static final Map<String, Long> FIRST_LOAD = new ConcurrentHashMap<>();
 
   /** A loader that notes the first load of each key. */
-  public static final class NotingLoader implements CacheLoader<String, String>, Serializable {
+  public static final class NotingLoader implements KeyByKeyLoader<String, String> {
     @Override
     public String load(String key) {
       FIRST_LOAD.putIfAbsent(key, System.nanoTime());
       return "reloaded-" + key;
-    }
-
-    @Override
-    public Map<String, String> loadAll(Iterable<? extends String> keys) {
-      Map<String, String> values = new java.util.HashMap<>();
-      keys.forEach(key -> values.put(key, load(key)));
-      return values;
     }
   }
 

@@ -23,6 +23,11 @@ public final class CacheNames {
     return Members.MAP_PREFIX + scope + ":" + escape(cacheName) + (writeBehind ? WRITE_BEHIND_SUFFIX : "");
   }
 
+  /** The side map that says whether the cache was warmed, and locks the warm-up to one member. */
+  public static String warmUpName(String mapName) {
+    return baseName(mapName) + "!warm-up";
+  }
+
   /** The side map where recent read-through failures of a cache wait for the callers of that load. */
   public static String loadFailuresName(String mapName) {
     return baseName(mapName) + "!load-failures";

@@ -25,7 +25,7 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE = 17;
   static final int PENDING_WRITE_RECORDER = 18;
   static final int PENDING_WRITE_REMOVER = 19;
-  static final int STATISTICS_PROBE = 20;
+  static final int CACHE_PROBE = 20;
   static final int REFRESH_CLAIM = 21;
 
   @Override
@@ -75,8 +75,8 @@ final class RecordSerialization implements DataSerializableFactory {
     if (typeId == REMOVE_WRITTEN) {
       return new UnwrittenRecords.RemoveWritten();
     }
-    if (typeId == STATISTICS_PROBE) {
-      return new StatisticsProbe();
+    if (typeId == CACHE_PROBE) {
+      return new CacheProbe();
     }
     if (typeId == REFRESH_CLAIM) {
       return new RefreshClaim();

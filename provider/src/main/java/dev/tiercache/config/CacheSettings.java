@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param writeBehind write-behind for caches that have a cache writer, or {@code null} for write-through
  * @param nearCache the near cache (L1) on each member
  * @param refresh background reloads, for caches that read through a loader
+ * @param warmUp preloading when the cache is created, for caches whose loader lists its keys; or {@code null}
  */
 public record CacheSettings(
     int maxEntries,
@@ -27,11 +28,12 @@ public record CacheSettings(
     Class<?> valueType,
     WriteBehindSettings writeBehind,
     NearCacheSettings nearCache,
-    RefreshSettings refresh) {
+    RefreshSettings refresh,
+    WarmUpSettings warmUp) {
 
   /** The built-in template: bounded, one backup, no expiry, statistics off, near cache on, no refresh. */
   public static final CacheSettings DEFAULTS = new CacheSettings(100_000, 1, ExpirySetting.NONE, false, false,
-      Object.class, Object.class, null, NearCacheSettings.DEFAULTS, RefreshSettings.NONE);
+      Object.class, Object.class, null, NearCacheSettings.DEFAULTS, RefreshSettings.NONE, null);
 
   public CacheSettings {
     if (maxEntries < 1) {

@@ -35,10 +35,10 @@ public final class ConfigLoader {
   private static final Set<String> CLUSTER_KEYS = Set.of("name", "bind-address", "port", "members");
   private static final Set<String> CACHE_KEYS =
       Set.of("max-entries", "backups", "expiry", "statistics", "management", "key-type", "value-type",
-          "write-behind", "near-cache", "refresh");
+          "write-behind", "near-cache", "refresh", "warm-up");
   private static final Set<String> REFRESH_KEYS = Set.of("after", "serve-stale-for");
   private static final Set<String> NEAR_CACHE_KEYS =
-      Set.of("enabled", "max-entries", "time-to-live", "repair-interval");
+      Set.of("enabled", "max-entries", "time-to-live", "repair-interval", "warm-up");
   private static final Set<String> WRITE_BEHIND_KEYS =
       Set.of("delay", "batch-size", "max-backlog", "when-full", "max-retry-delay");
   private static final Set<String> EXPIRY_KEYS = Set.of("after-create", "after-write", "after-access", "jitter");
@@ -194,6 +194,7 @@ public final class ConfigLoader {
     WriteBehindSettings writeBehind = base.writeBehind();
     NearCacheSettings nearCache = base.nearCache();
     RefreshSettings refresh = base.refresh();
+    WarmUpSettings warmUp = base.warmUp();
     if (!(node instanceof ScalarNode s && s.getValue().isEmpty())) {
       for (NodeTuple tuple : mapping(node, path).getValue()) {
         String key = keyOf(tuple);
@@ -210,12 +211,13 @@ public final class ConfigLoader {
           case "write-behind" -> writeBehind = readWriteBehind(value, keyPath);
           case "near-cache" -> nearCache = readNearCache(value, keyPath, nearCache);
           case "refresh" -> refresh = readRefresh(value, keyPath);
+          case "warm-up" -> warmUp = readWarmUp(value, keyPath);
           default -> valueType = type(value, keyPath);
         }
       }
     }
     return new CacheSettings(maxEntries, backups, expiry, statistics, management, keyType, valueType, writeBehind,
-        nearCache, refresh);
+        nearCache, refresh, warmUp);
   }
 
   private NearCacheSettings readNearCache(Node node, String path, NearCacheSettings base) {
@@ -229,6 +231,7 @@ public final class ConfigLoader {
         case "enabled" -> settings.withEnabled(bool(value, keyPath));
         case "max-entries" -> settings.withMaxEntries(integer(value, keyPath, 1, Integer.MAX_VALUE));
         case "time-to-live" -> settings.withTimeToLiveMillis(durationOrZero(value, keyPath));
+        case "warm-up" -> settings.withWarmUpKeys(integer(value, keyPath, 0, 1_000_000));
         default -> {
           long millis = duration(value, keyPath);
           if (millis < NearCacheSettings.MIN_REPAIR_INTERVAL_MILLIS) {
@@ -304,6 +307,24 @@ public final class ConfigLoader {
       kind = ExpirySetting.Kind.valueOf(key.toUpperCase(Locale.ROOT).replace('-', '_'));
     }
     return new ExpirySetting(kind, millis, jitter);
+  }
+
+  /** {@code none}; an empty section for the defaults; or {@code batch-size: N}. */
+  private WarmUpSettings readWarmUp(Node node, String path) {
+    if (node instanceof ScalarNode s && s.getValue().equals("none")) {
+      return null;
+    }
+    if (node instanceof ScalarNode s && s.getValue().isEmpty()) {
+      return WarmUpSettings.DEFAULTS;
+    }
+    int batchSize = WarmUpSettings.DEFAULTS.batchSize();
+    for (NodeTuple tuple : mapping(node, path).getValue()) {
+      String key = keyOf(tuple);
+      String keyPath = path + "." + key;
+      checkKnown(tuple, keyPath, key, Set.of("batch-size"));
+      batchSize = integer(tuple.getValueNode(), keyPath, 1, 100_000);
+    }
+    return new WarmUpSettings(batchSize);
   }
 
   /** {@code none}, or {@code after: 80%} and/or {@code serve-stale-for: 30s}. */

@@ -10,14 +10,22 @@ package dev.tiercache.config;
  *     (entries still follow the cache's own expiry)
  * @param repairIntervalMillis bound on how long an entry can stay stale when its invalidation message
  *     was lost: every member checks its entries against L2 twice per interval
+ * @param warmUpKeys when this member opens the cache, it fills its near cache with up to this many of
+ *     the keys hottest in the other members' near caches (0: it starts empty)
  */
-public record NearCacheSettings(boolean enabled, int maxEntries, long timeToLiveMillis, long repairIntervalMillis) {
+public record NearCacheSettings(boolean enabled, int maxEntries, long timeToLiveMillis, long repairIntervalMillis,
+    int warmUpKeys) {
 
-  /** On, 10,000 entries per member, no time-to-live cap, repaired within 1 s. */
-  public static final NearCacheSettings DEFAULTS = new NearCacheSettings(true, 10_000, 0, 1_000);
+  /** On, 10,000 entries per member, no time-to-live cap, repaired within 1 s, starting empty. */
+  public static final NearCacheSettings DEFAULTS = new NearCacheSettings(true, 10_000, 0, 1_000, 0);
 
   /** Every read goes to L2. */
-  public static final NearCacheSettings DISABLED = new NearCacheSettings(false, 10_000, 0, 1_000);
+  public static final NearCacheSettings DISABLED = new NearCacheSettings(false, 10_000, 0, 1_000, 0);
+
+  /** Settings that start the near cache empty. */
+  public NearCacheSettings(boolean enabled, int maxEntries, long timeToLiveMillis, long repairIntervalMillis) {
+    this(enabled, maxEntries, timeToLiveMillis, repairIntervalMillis, 0);
+  }
 
   /** The shortest repair interval allowed. */
   public static final long MIN_REPAIR_INTERVAL_MILLIS = 20;
@@ -34,21 +42,29 @@ public record NearCacheSettings(boolean enabled, int maxEntries, long timeToLive
           + MIN_REPAIR_INTERVAL_MILLIS + " ms, was "
           + repairIntervalMillis);
     }
+    if (warmUpKeys < 0) {
+      throw new IllegalArgumentException("near-cache warm-up must not be negative, was " + warmUpKeys);
+    }
   }
 
   public NearCacheSettings withEnabled(boolean on) {
-    return new NearCacheSettings(on, maxEntries, timeToLiveMillis, repairIntervalMillis);
+    return new NearCacheSettings(on, maxEntries, timeToLiveMillis, repairIntervalMillis, warmUpKeys);
   }
 
   public NearCacheSettings withMaxEntries(int entries) {
-    return new NearCacheSettings(enabled, entries, timeToLiveMillis, repairIntervalMillis);
+    return new NearCacheSettings(enabled, entries, timeToLiveMillis, repairIntervalMillis, warmUpKeys);
   }
 
   public NearCacheSettings withTimeToLiveMillis(long millis) {
-    return new NearCacheSettings(enabled, maxEntries, millis, repairIntervalMillis);
+    return new NearCacheSettings(enabled, maxEntries, millis, repairIntervalMillis, warmUpKeys);
   }
 
   public NearCacheSettings withRepairIntervalMillis(long millis) {
-    return new NearCacheSettings(enabled, maxEntries, timeToLiveMillis, millis);
+    return new NearCacheSettings(enabled, maxEntries, timeToLiveMillis, millis, warmUpKeys);
+  }
+
+  /** Fill the near cache, when this member opens the cache, with up to {@code keys} keys hot elsewhere. */
+  public NearCacheSettings withWarmUpKeys(int keys) {
+    return new NearCacheSettings(enabled, maxEntries, timeToLiveMillis, repairIntervalMillis, keys);
   }
 }

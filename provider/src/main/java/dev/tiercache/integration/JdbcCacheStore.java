@@ -44,7 +44,7 @@ import javax.cache.integration.CacheWriterException;
  * bound as they are; any other type is stored Java-serialized in a binary column. Connections come from
  * a small pool of this store's own ({@link Settings#poolSize()}); a connection that fails is dropped.
  */
-public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWriter<K, V>, AutoCloseable {
+public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWriter<K, V>, KeyLister<K>, AutoCloseable {
 
   private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Set<Class<?>> JDBC_TYPES = Set.of(String.class, Integer.class, Long.class, Short.class,
@@ -168,6 +168,71 @@ public final class JdbcCacheStore<K, V> implements CacheLoader<K, V>, CacheWrite
       throw new CacheLoaderException("Loading " + all.size() + " keys from " + settings.table() + " failed: " + e, e);
     }
     return result;
+  }
+
+  /** Keys fetched per query by {@link #allKeys()}. */
+  private static final int KEY_PAGE = 1_000;
+
+  /**
+   * Every key of the table, in key order, fetched {@value #KEY_PAGE} at a time by key range (each page
+   * one short query on a pooled connection, none held between pages). A failed query ends the iteration
+   * with a {@link CacheLoaderException}.
+   */
+  @Override
+  public Iterable<K> allKeys() {
+    String first = "SELECT " + settings.keyColumn() + " FROM " + settings.table() + " ORDER BY "
+        + settings.keyColumn() + " LIMIT " + KEY_PAGE;
+    String next = "SELECT " + settings.keyColumn() + " FROM " + settings.table() + " WHERE " + settings.keyColumn()
+        + " > ? ORDER BY " + settings.keyColumn() + " LIMIT " + KEY_PAGE;
+    return () -> new java.util.Iterator<K>() {
+      private List<K> page = List.of();
+      private int at;
+      private boolean last;
+
+      @Override
+      public boolean hasNext() {
+        if (at < page.size()) {
+          return true;
+        }
+        if (last) {
+          return false;
+        }
+        page = keyPage(page.isEmpty() ? first : next, page.isEmpty() ? null : page.get(page.size() - 1));
+        at = 0;
+        last = page.size() < KEY_PAGE;
+        return !page.isEmpty();
+      }
+
+      @Override
+      public K next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return page.get(at++);
+      }
+    };
+  }
+
+  private List<K> keyPage(String sql, K after) {
+    try {
+      return connections.withConnection(c -> {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+          if (after != null) {
+            bind(s, 1, after);
+          }
+          roundTrips.incrementAndGet();
+          List<K> keys = new ArrayList<>();
+          try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              keys.add(readKey(rs, 1));
+            }
+          }
+          return keys;
+        }
+      });
+    } catch (SQLException e) {
+      throw new CacheLoaderException("Listing the keys of " + settings.table() + " failed: " + e, e);
+    }
   }
 
   @Override

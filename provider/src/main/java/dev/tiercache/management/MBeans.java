@@ -43,6 +43,11 @@ public final class MBeans {
     return extensionName("WriteBehind", managerUri, cacheName);
   }
 
+  /** The name of a cache's warm-up MXBean (a Tiercache extension, so not under javax.cache). */
+  public static ObjectName warmUpName(String managerUri, String cacheName) {
+    return extensionName("CacheWarmUp", managerUri, cacheName);
+  }
+
   /** The name of a cache's tier statistics MXBean (a Tiercache extension, so not under javax.cache). */
   public static ObjectName tierStatisticsName(String managerUri, String cacheName) {
     return extensionName("CacheTierStatistics", managerUri, cacheName);

@@ -10,7 +10,9 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.partition.PartitionService;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.config.NearCacheSettings;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -120,6 +122,20 @@ public final class NearCache {
 
   public void invalidateAll() {
     entries.invalidateAll();
+  }
+
+  /**
+   * Up to {@code limit} keys this near cache holds values of, serialized, the most frequently used first
+   * (Caffeine's own estimate), for a member that opens the cache to warm its near cache with.
+   */
+  public byte[][] hottestKeys(int limit) {
+    List<byte[]> keys = new ArrayList<>();
+    entries.policy().eviction().ifPresent(eviction -> eviction.hottest(limit).values().forEach(held -> {
+      if (held instanceof Entry entry) {
+        keys.add(entry.key().toByteArray());
+      }
+    }));
+    return keys.toArray(new byte[0][]);
   }
 
   /** Entries (values and reservations) held now. */
