@@ -5,7 +5,8 @@
  * {@code unwrap} returns. Beside them, package-private, each path of a cache operation has a class of
  * its own behind the {@code TierCache} facade: {@code Reads}, {@code ReadThrough}, {@code Writes},
  * {@code BatchWrites}, {@code EntryProcessing}, {@code ChangeWriter} (where a change goes besides L2),
- * {@code L2Records} (the records under each key's lock), {@code L2Evictions} (what L2's bound evicted)
- * and {@code KeyValueCodec} (store by value).
+ * {@code L2Records} (the records under each key's lock), {@code L2Evictions} (what L2's bound
+ * evicted), {@code Refresher} (background reloads), {@code WarmUp} (preloading at creation) and
+ * {@code KeyValueCodec} (store by value).
  */
 package dev.tiercache;

@@ -1,6 +1,7 @@
 /**
  * Reaching the system of record (L3): {@code JdbcCacheStore}, a reusable JDBC loader and writer (its
- * connections in {@code JdbcConnections}, a small pool of its own), and
+ * connections in {@code JdbcConnections}, a small pool of its own) that also lists its keys for a
+ * warm-up ({@code KeyLister}, which any loader may implement), and
  * write-behind, which acknowledges a change once L2 holds it and writes it to the system of record
  * later, in batches. {@code WriteBehind} is write-behind's public face (recording changes, dead letters,
  * its MXBean); behind it, package-private, {@code Flusher} runs the flush loop (with
