@@ -199,33 +199,34 @@ final class L2Records<K, V> {
   void storeRefreshed(K key, Data k, V value, CacheRecord existing) {
     long now = System.currentTimeMillis();
     byte[] bytes = codec.valueBytes(codec.checkValueType(value));
-    update(key, k, value, bytes, existing, now, expiry.afterCreation(now), false);
+    long expiresAt = expiry.afterCreation(now);
+    update(key, k, value, bytes, existing, now, expiresAt, expiry.refreshAt(now, expiresAt), false);
   }
 
   /**
    * A put with a time to live of its own (positive): the record expires {@code ttlMillis} from now
-   * whether it is created or updated, the policy is not asked, jitter does not apply; counted, CREATED
-   * or UPDATED as a put.
+   * whether it is created or updated, the policy is not asked, jitter and refresh do not apply; counted,
+   * CREATED or UPDATED as a put.
    */
   void putWithTimeToLive(K key, Data k, V value, byte[] bytes, CacheRecord existing, long now, long ttlMillis) {
-    long stored = expiry.withStaleWindow(ttlMillis);
-    long expiresAt = now + stored < now ? CacheRecord.ETERNAL : now + stored;
+    long expiresAt = now + ttlMillis < now ? CacheRecord.ETERNAL : now + ttlMillis;
     if (existing == null) {
-      create(key, k, value, bytes, now, expiresAt, true);
+      create(key, k, value, bytes, now, expiresAt, CacheRecord.ETERNAL, true);
     } else {
-      update(key, k, value, bytes, existing, now, expiresAt, true);
+      update(key, k, value, bytes, existing, now, expiresAt, CacheRecord.ETERNAL, true);
     }
   }
 
   private void create(K key, Data k, V value, byte[] bytes, long now, boolean asPut) {
-    create(key, k, value, bytes, now, expiry.afterCreation(now), asPut);
+    long expiresAt = expiry.afterCreation(now);
+    create(key, k, value, bytes, now, expiresAt, expiry.refreshAt(now, expiresAt), asPut);
   }
 
-  private void create(K key, Data k, V value, byte[] bytes, long now, long expiresAt, boolean asPut) {
+  private void create(K key, Data k, V value, byte[] bytes, long now, long expiresAt, long refreshAt,
+      boolean asPut) {
     if (expiresAt <= now) {
       return; // created already expired: not stored, not counted, no event
     }
-    long refreshAt = expiry.refreshAt(now, expiresAt);
     store(k, CacheRecord.refreshing(bytes, expiresAt, refreshAt, CacheRecord.firstVersion()), now);
     if (asPut) {
       statistics.recordPuts(1);
@@ -234,15 +235,19 @@ final class L2Records<K, V> {
   }
 
   private void update(K key, Data k, V value, byte[] bytes, CacheRecord existing, long now, boolean asPut) {
-    update(key, k, value, bytes, existing, now, expiry.afterUpdate(now), asPut);
+    long expiresAt = expiry.afterUpdate(now);
+    update(key, k, value, bytes, existing, now, expiresAt,
+        expiresAt == Expiry.UNCHANGED ? existing.refreshAt() : expiry.refreshAt(now, expiresAt), asPut);
   }
 
-  /** {@code expiresAt}: the new expiry time, or {@link Expiry#UNCHANGED} to keep the current one. */
+  /**
+   * {@code expiresAt}: the new expiry time, or {@link Expiry#UNCHANGED} to keep the current one;
+   * {@code refreshAt}: the new refresh time.
+   */
   private void update(K key, Data k, V value, byte[] bytes, CacheRecord existing, long now, long expiresAt,
-      boolean asPut) {
-    CacheRecord next = expiresAt == Expiry.UNCHANGED
-        ? CacheRecord.refreshing(bytes, existing.expiresAt(), existing.refreshAt(), existing.version() + 1)
-        : CacheRecord.refreshing(bytes, expiresAt, expiry.refreshAt(now, expiresAt), existing.version() + 1);
+      long refreshAt, boolean asPut) {
+    CacheRecord next = CacheRecord.refreshing(bytes, expiresAt == Expiry.UNCHANGED ? existing.expiresAt() : expiresAt,
+        refreshAt, existing.version() + 1);
     boolean stored = storeOrExpire(k, next, now);
     if (asPut) {
       statistics.recordPuts(1);

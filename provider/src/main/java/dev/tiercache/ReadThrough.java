@@ -211,13 +211,42 @@ final class ReadThrough<K, V> {
     });
   }
 
-  /** Loads the keys of a warm-up batch that are absent (none over a present or unwritten one); returns how many. */
+  /**
+   * Loads the keys of a warm-up batch that are absent (none over a present or unwritten one), holding
+   * their locks from the look to the store, as a read-through miss does: a remove that races the batch's
+   * {@code loadAll} (the row deleted or changed meanwhile) waits, and lands after the store. Returns how
+   * many it stored.
+   */
   int warm(List<K> keys) {
-    return loadAllNow(keys, false);
+    Map<K, Data> byKey = codec.keysData(keys);
+    List<Map.Entry<K, Data>> locked = records.lockAll(byKey);
+    try {
+      long now = System.currentTimeMillis();
+      List<K> toLoad = new ArrayList<>();
+      for (Map.Entry<K, Data> e : locked) {
+        if (pendingChange(e.getValue()) == null && records.liveRecord(e.getValue(), now) == null) {
+          toLoad.add(e.getKey());
+        }
+      }
+      if (toLoad.isEmpty() || closed.getAsBoolean()) {
+        return 0;
+      }
+      Map<K, V> loaded = callLoadAll(toLoad);
+      int stored = 0;
+      for (K key : toLoad) {
+        V value = loaded.get(key);
+        if (value != null && !closed.getAsBoolean()) {
+          records.storeLoaded(key, byKey.get(key), value, null);
+          stored++;
+        }
+      }
+      return stored;
+    } finally {
+      records.unlockAll(locked);
+    }
   }
 
-  /** Returns how many values it stored. */
-  private int loadAllNow(List<K> keys, boolean replaceExistingValues) {
+  private void loadAllNow(List<K> keys, boolean replaceExistingValues) {
     Map<K, Data> byKey = codec.keysData(keys);
     List<K> toLoad = new ArrayList<>();
     long now = System.currentTimeMillis();
@@ -228,30 +257,26 @@ final class ReadThrough<K, V> {
       }
     }
     if (toLoad.isEmpty() || closed.getAsBoolean()) {
-      return 0;
+      return;
     }
     Map<K, V> loaded = callLoadAll(toLoad);
-    int stored = 0;
     for (K key : toLoad) {
       V value = loaded.get(key);
       if (value == null || closed.getAsBoolean()) {
         continue;
       }
       Data k = byKey.get(key);
-      boolean storedOne = records.withLock(k, () -> {
+      records.withLock(k, () -> {
         long at = System.currentTimeMillis();
         CacheRecord existing = records.liveRecord(k, at);
         // A change not yet written (that came in while loading) wins over what the system of record had.
         boolean unwritten = existing != null && existing.isUnwritten() || pendingChange(k) != null;
         if ((existing == null || replaceExistingValues) && !unwritten) {
           records.storeLoaded(key, k, value, existing);
-          return true;
         }
-        return false;
+        return null;
       });
-      stored += storedOne ? 1 : 0;
     }
-    return stored;
   }
 
   /** Waits (briefly) for the {@code loadAll} calls in flight, so that nothing calls a closed loader. */

@@ -8,10 +8,10 @@ import dev.tiercache.integration.WriteBehind;
 import dev.tiercache.management.CacheStatistics;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.cache.integration.CacheLoader;
@@ -25,7 +25,12 @@ import javax.cache.integration.CacheLoader;
  * stores the value under the key's lock only if the entry is still the version it claimed, so a write
  * or a remove that came meanwhile wins and a removed key is not brought back. A reload that fails keeps
  * the value, is counted, and is tried again by a read {@value #RETRY_DELAY_MILLIS} ms later; a claim
- * whose member died runs out after {@value #LEASE_MILLIS} ms.
+ * whose member died runs out after {@value #LEASE_MILLIS} ms. A claim and the stored reload each change
+ * the record, so each drops the key from every member's near cache once (the next read there is an L2
+ * read).
+ *
+ * <p>Only for caches whose expiry an access never moves (the policy is asked nothing on a read): an
+ * access that moved expiry would change the record's version and every reload would be dropped as stale.
  */
 final class Refresher<K, V> {
 
@@ -37,6 +42,13 @@ final class Refresher<K, V> {
   static final long RETRY_DELAY_MILLIS = 1_000;
   /** Reloads of one cache that run at once on this member; more wait in line. */
   private static final int THREADS = 4;
+  /**
+   * Reloads that may wait in line; past it a due read claims nothing (a later read will), so that no
+   * claim waits in line longer than its lease and none is duplicated by another member.
+   */
+  private static final int QUEUE = 1_000;
+  /** How long closing waits for the reloads in progress. */
+  private static final long CLOSE_WAIT_SECONDS = 5;
 
   private final String cacheName;
   private final CacheLoader<K, V> loader;
@@ -46,17 +58,19 @@ final class Refresher<K, V> {
   /** Keys this member has asked to refresh and not finished with, so that a burst of reads asks once. */
   private final ConcurrentHashMap<Data, Boolean> inFlight = new ConcurrentHashMap<>();
   private final ThreadPoolExecutor reloads;
+  private final BooleanSupplier closed;
 
-  /** {@code writeBehind} is {@code null} unless the cache writes behind. */
+  /** {@code writeBehind} is {@code null} unless the cache writes behind; {@code closed} says the cache is. */
   Refresher(String cacheName, CacheLoader<K, V> loader, L2Records<K, V> records, CacheStatistics statistics,
-      WriteBehind<K, V> writeBehind) {
+      WriteBehind<K, V> writeBehind, BooleanSupplier closed) {
     this.cacheName = cacheName;
     this.loader = loader;
     this.records = records;
     this.statistics = statistics;
     this.writeBehind = writeBehind;
+    this.closed = closed;
     AtomicInteger threads = new AtomicInteger();
-    this.reloads = new ThreadPoolExecutor(THREADS, THREADS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+    this.reloads = new ThreadPoolExecutor(THREADS, THREADS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE),
         task -> {
           Thread thread = new Thread(task, "tiercache-refresh-" + cacheName + "-" + threads.incrementAndGet());
           thread.setDaemon(true);
@@ -65,9 +79,13 @@ final class Refresher<K, V> {
     reloads.allowCoreThreadTimeOut(true);
   }
 
-  /** A read saw version {@code version} of {@code key} past its refresh time: reload it, unless another does. */
+  /**
+   * A read saw version {@code version} of {@code key} past its refresh time: reload it, unless another
+   * does. Never fails the read: a refresh that cannot start now is left to a later read.
+   */
   void request(K key, Data k, long version) {
-    if (reloads.isShutdown() || inFlight.putIfAbsent(k, Boolean.TRUE) != null) {
+    if (reloads.isShutdown() || reloads.getQueue().remainingCapacity() == 0
+        || inFlight.putIfAbsent(k, Boolean.TRUE) != null) {
       return;
     }
     try {
@@ -81,19 +99,29 @@ final class Refresher<K, V> {
               inFlight.remove(k);
             }
           }, reloads);
-    } catch (RejectedExecutionException | IllegalStateException e) {
-      inFlight.remove(k); // closing
+    } catch (RuntimeException e) {
+      inFlight.remove(k);
+      LOG.log(Level.FINE, "Refresh of key " + key + " in cache " + cacheName + " not started", e);
     }
   }
 
   private void reload(K key, Data k, long version) {
+    if (closed.getAsBoolean() || hasUnwrittenChange(k)) {
+      return; // a change not yet written is newer than anything the system of record can answer
+    }
     V value;
     try {
       value = loader.load(key);
     } catch (Exception e) {
+      if (closed.getAsBoolean()) {
+        return;
+      }
       statistics.recordRefreshFailures(1);
       LOG.log(Level.FINE, "Refresh of key " + key + " in cache " + cacheName + " failed; the value stays", e);
       records.map().submitToKey(k, RefreshClaim.retryAt(version, RETRY_DELAY_MILLIS));
+      return;
+    }
+    if (closed.getAsBoolean()) {
       return;
     }
     records.withLock(k, () -> {
@@ -116,8 +144,18 @@ final class Refresher<K, V> {
     return change != null;
   }
 
-  /** Stops reloading; a reload in progress finishes or is interrupted, what it did not store is lost. */
+  /**
+   * Stops reloading and waits (briefly) for the reloads in progress, so that none calls the loader after
+   * the cache closed it; what a reload had not stored is dropped.
+   */
   void close() {
     reloads.shutdownNow();
+    try {
+      if (!reloads.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        LOG.warning("A refresh of cache " + cacheName + " was still running at close");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -79,6 +79,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   /** How long closing a write-behind cache keeps trying to write what this member still owns. */
   private static final long WRITE_BEHIND_CLOSE_FLUSH_MILLIS = 30_000;
+  /** How long closing waits for a warm-up to stop (it stops at its next batch). */
+  private static final long WARM_UP_STOP_WAIT_MILLIS = 10_000;
   /** How long {@link #clusterStatistics()} waits for the members' answers. */
   static final long CLUSTER_STATISTICS_TIMEOUT_MILLIS = 5_000;
 
@@ -126,7 +128,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.hazelcast = hazelcast;
     this.map = hazelcast.getMap(mapName);
     this.loader = (CacheLoader<K, V>) create(configuration.getCacheLoaderFactory());
-    Iterable<K> warmUpKeys = warmUpKeys(name, configuration, loader);
+    Supplier<Iterable<K>> warmUpKeys = warmUpKeys(name, configuration, loader);
     this.writer = (CacheWriter<K, V>) create(configuration.getCacheWriterFactory());
     WriteBehindSettings writeBehindSettings = configuration.getWriteBehind();
     this.statistics = new CacheStatistics(configuration.isStatisticsEnabled());
@@ -155,7 +157,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         () -> closed);
     this.readsThrough = loader != null && configuration.isReadThrough();
     this.refresher = configuration.getRefresh() == null || configuration.getRefresh().isNone() || !readsThrough
-        ? null : new Refresher<>(name, loader, records, statistics, writeBehind);
+        ? null : new Refresher<>(name, loader, records, statistics, writeBehind, () -> closed);
     this.reads = new Reads<>(records, codec, expiry, statistics, nearCache, refresher);
     this.readThrough = new ReadThrough<>(name, loader, hazelcast, records, codec, statistics, writeBehind,
         () -> closed);
@@ -196,20 +198,21 @@ public final class TierCache<K, V> implements Cache<K, V> {
   }
 
   /**
-   * The keys a warm-up loads: those the configuration gives, else the loader's own list; {@code null}
-   * without a warm-up. A warm-up with no keys is refused here, before anything else is started.
+   * Where a warm-up takes its keys (asked only on the member that warms): those the configuration gives,
+   * else the loader's own list; {@code null} without a warm-up. A warm-up with no keys is refused here,
+   * before anything else is started.
    */
   @SuppressWarnings("unchecked")
-  private static <K, V> Iterable<K> warmUpKeys(String name, TierCacheConfiguration<K, V> configuration,
+  private static <K, V> Supplier<Iterable<K>> warmUpKeys(String name, TierCacheConfiguration<K, V> configuration,
       CacheLoader<K, V> loader) {
     if (configuration.getWarmUp() == null) {
       return null;
     }
     if (configuration.getWarmUpKeys() != null) {
-      return configuration.getWarmUpKeys().create();
+      return () -> configuration.getWarmUpKeys().create();
     }
     if (loader instanceof KeyLister<?> lister) {
-      return ((KeyLister<K>) lister).allKeys();
+      return ((KeyLister<K>) lister)::allKeys;
     }
     closeQuietly(loader);
     throw new IllegalArgumentException("Cache " + name + ": warm-up needs its keys: a loader that lists them "
@@ -629,6 +632,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
     records.close();
     if (refresher != null) {
       refresher.close();
+    }
+    if (warmUp != null) {
+      warmUp.awaitStop(WARM_UP_STOP_WAIT_MILLIS);
     }
     CacheProbe.unregister(hazelcast, map.getName(), probeAnswers);
     if (evictions != null) {

@@ -20,7 +20,9 @@ import javax.cache.CacheException;
 import javax.cache.configuration.CompleteConfiguration;
 import javax.cache.configuration.Configuration;
 import javax.cache.configuration.MutableConfiguration;
+import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.EternalExpiryPolicy;
+import javax.cache.expiry.ModifiedExpiryPolicy;
 import javax.cache.spi.CachingProvider;
 
 /**
@@ -154,6 +156,7 @@ public final class TierCacheManager implements javax.cache.CacheManager {
           + "through the cache's CacheLoader; set one with setCacheLoaderFactory and setReadThrough(true), or "
           + "leave refresh out");
     }
+    checkRefresh(cacheName, copy);
     if (copy.getNearCache() == null) {
       copy.setNearCache(settings.nearCache());
     }
@@ -167,6 +170,29 @@ public final class TierCacheManager implements javax.cache.CacheManager {
       copy.setManagementEnabled(true);
     }
     return copy;
+  }
+
+  /**
+   * A refresh must be able to happen: it needs a policy whose expiry no read moves (an access that moved
+   * it would change the entry's version, and every reload would be dropped as stale), and a refresh point
+   * before the entry expires (100% only with a stale window).
+   */
+  private static void checkRefresh(String cacheName, TierCacheConfiguration<?, ?> configuration) {
+    RefreshSettings refresh = configuration.getRefresh();
+    if (refresh.isNone()) {
+      return;
+    }
+    Class<?> policy = configuration.getExpiryPolicyFactory().create().getClass();
+    if (policy != CreatedExpiryPolicy.class && policy != ModifiedExpiryPolicy.class
+        && policy != EternalExpiryPolicy.class) {
+      throw new IllegalArgumentException("Cache " + cacheName + ": refresh (" + refresh + ") needs an expiry that "
+          + "a read does not move (after-create or after-write: CreatedExpiryPolicy or ModifiedExpiryPolicy), not "
+          + policy.getName());
+    }
+    if (refresh.afterPercent() == 100 && refresh.serveStaleMillis() == 0) {
+      throw new IllegalArgumentException("Cache " + cacheName + ": refresh after 100% of the time to live comes when "
+          + "the entry expires: give it a stale window (serve-stale-for) or a lower share");
+    }
   }
 
   @Override

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -37,14 +38,17 @@ final class WarmUp<K> {
   private final String cacheName;
   private final IMap<String, String> marks;
   private final String memberName;
-  private final Iterable<K> keys;
+  /** Made on the member that warms, once it holds the lock. */
+  private final Supplier<Iterable<K>> keys;
   private final WarmUpSettings settings;
   private final BatchLoader<K> loader;
   private final BooleanSupplier closed;
   private final WarmUpProgress progress = new WarmUpProgress();
 
-  WarmUp(String cacheName, HazelcastInstance hazelcast, String mapName, Iterable<K> keys, WarmUpSettings settings,
-      BatchLoader<K> loader, BooleanSupplier closed) {
+  private volatile Thread thread;
+
+  WarmUp(String cacheName, HazelcastInstance hazelcast, String mapName, Supplier<Iterable<K>> keys,
+      WarmUpSettings settings, BatchLoader<K> loader, BooleanSupplier closed) {
     this.cacheName = cacheName;
     this.marks = hazelcast.getMap(CacheNames.warmUpName(mapName));
     this.memberName = hazelcast.getCluster().getLocalMember().toString();
@@ -60,9 +64,23 @@ final class WarmUp<K> {
 
   /** Starts warming on a daemon thread of its own. */
   void start() {
-    Thread thread = new Thread(this::run, "tiercache-warm-up-" + cacheName);
-    thread.setDaemon(true);
-    thread.start();
+    Thread warming = new Thread(this::run, "tiercache-warm-up-" + cacheName);
+    warming.setDaemon(true);
+    thread = warming;
+    warming.start();
+  }
+
+  /** Waits (briefly) for the warm-up to see that the cache closed, so that it calls no closed loader. */
+  void awaitStop(long millis) {
+    Thread warming = thread;
+    if (warming == null || warming == Thread.currentThread()) {
+      return;
+    }
+    try {
+      warming.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void run() {
@@ -100,7 +118,7 @@ final class WarmUp<K> {
     LOG.info("Warming cache " + cacheName + " from its key source, " + settings.batchSize() + " keys per batch");
     long nextLog = System.currentTimeMillis() + LOG_EVERY_MILLIS;
     try {
-      Iterator<K> source = keys.iterator();
+      Iterator<K> source = keys.get().iterator();
       List<K> batch = new ArrayList<>(settings.batchSize());
       while (source.hasNext()) {
         batch.add(source.next());

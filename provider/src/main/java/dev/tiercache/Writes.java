@@ -77,7 +77,9 @@ final class Writes<K, V> {
     switch (putRoute()) {
       case ON_OWNER -> {
         long[] durations = expiry.constantDurations();
-        putOnOwner(k, bytes, expiry.storedDuration(durations[0]), expiry.storedDuration(durations[1]));
+        long creation = expiry.storedDuration(durations[0]);
+        long update = expiry.storedDuration(durations[1]);
+        putOnOwner(k, bytes, creation, update, expiry.refreshAfter(creation), expiry.refreshAfter(update));
       }
       case BEHIND_ON_OWNER -> putBehindOnOwner(key, value, k, bytes);
       case UNDER_LOCK -> putUnderLock(key, k, value, bytes);
@@ -86,13 +88,13 @@ final class Writes<K, V> {
 
   /**
    * A put with its own time to live ({@code ttlMillis}, positive): the entry expires that long after this
-   * put, created or updated, whatever the policy says. One step on the owner when no writer and no
-   * listener take part, whatever the policy (it is not asked).
+   * put, created or updated, whatever the policy says, and is never refreshed (a refresh would give it the
+   * policy's life). One step on the owner when no writer and no listener take part, whatever the policy
+   * (it is not asked).
    */
   void put(K key, Data k, V value, byte[] bytes, long ttlMillis) {
     if (!writer.writesThrough() && !events.hasListeners()) {
-      long stored = expiry.withStaleWindow(ttlMillis);
-      putOnOwner(k, bytes, stored, stored);
+      putOnOwner(k, bytes, ttlMillis, ttlMillis, PutProcessor.ETERNAL, PutProcessor.ETERNAL);
     } else {
       records.withLock(k, () -> {
         CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
@@ -159,12 +161,13 @@ final class Writes<K, V> {
    * The one-step put: when no writer, no listener and no expiry policy of the user's needs to be
    * called here, the whole put runs on the key's owner as a single entry processor.
    */
-  /** {@code creationMillis}, {@code updateMillis}: how long the value is stored, as {@link PutProcessor} takes them. */
-  private void putOnOwner(Data k, byte[] bytes, long creationMillis, long updateMillis) {
+  /** How long the value is stored, and when it is due for a refresh, as {@link PutProcessor} takes them. */
+  private void putOnOwner(Data k, byte[] bytes, long creationMillis, long updateMillis, long creationRefreshMillis,
+      long updateRefreshMillis) {
     long outcome;
     try {
       outcome = (Long) records.map().executeOnKey(k, new PutProcessor(bytes, creationMillis, updateMillis,
-          expiry.refreshAfter(creationMillis), expiry.refreshAfter(updateMillis)));
+          creationRefreshMillis, updateRefreshMillis));
     } finally {
       records.invalidateNear(k);
     }

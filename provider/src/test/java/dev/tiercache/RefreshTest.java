@@ -184,12 +184,36 @@ class RefreshTest {
   }
 
   @Test
+  void anEntryWithItsOwnTimeToLiveIsNotRefreshedAndGetsNoStaleWindow() throws Exception {
+    List<TierCache<String, Integer>> caches =
+        open(5_000, RefreshSettings.after(10).servingStaleFor(Duration.ofSeconds(5)));
+    caches.get(0).put("own", 100, Duration.ofMillis(800));
+    Thread.sleep(300); // past 10% of both lives
+    assertEquals(100, caches.get(1).get("own"));
+    Thread.sleep(300);
+    assertEquals(0, CountingLoader.LOADS.get(), "not refreshed: a refresh would give it the policy's life");
+    await("expired at its own 800 ms, no stale window", 3_000, () -> !caches.get(2).containsKey("own"));
+  }
+
+  @Test
   void refreshNeedsALoaderThatReadsThrough() {
     TierCacheConfiguration<String, Integer> config = new TierCacheConfiguration<String, Integer>()
         .setRefresh(RefreshSettings.after(80));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> cluster.manager(0).createCache("refreshing", config));
     assertTrue(e.getMessage().contains("CacheLoader"), e.getMessage());
+    TierCacheConfiguration<String, Integer> accessed = new TierCacheConfiguration<String, Integer>()
+        .setRefresh(RefreshSettings.after(80));
+    accessed.setReadThrough(true).setCacheLoaderFactory(FactoryBuilder.factoryOf(CountingLoader.class))
+        .setExpiryPolicyFactory(
+            javax.cache.expiry.AccessedExpiryPolicy.factoryOf(javax.cache.expiry.Duration.ONE_HOUR));
+    e = assertThrows(IllegalArgumentException.class, () -> cluster.manager(0).createCache("refreshing", accessed));
+    assertTrue(e.getMessage().contains("a read does not move"), e.getMessage());
+    TierCacheConfiguration<String, Integer> atExpiry = new TierCacheConfiguration<String, Integer>()
+        .setRefresh(RefreshSettings.after(100));
+    atExpiry.setReadThrough(true).setCacheLoaderFactory(FactoryBuilder.factoryOf(CountingLoader.class));
+    e = assertThrows(IllegalArgumentException.class, () -> cluster.manager(0).createCache("refreshing", atExpiry));
+    assertTrue(e.getMessage().contains("serve-stale-for"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> RefreshSettings.after(0));
     assertThrows(IllegalArgumentException.class, () -> RefreshSettings.after(101));
   }

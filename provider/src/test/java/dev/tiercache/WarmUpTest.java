@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -94,6 +95,14 @@ class WarmUpTest {
       assertTrue(later.awaitFinished(Duration.ofSeconds(30)));
       assertEquals(WarmUpProgress.State.SKIPPED, later.state());
       assertTrue(later.getDetail().startsWith("warmed already"), later.getDetail());
+      // Destroyed and created again, the cache is a new one: it warms again.
+      cluster.manager(0).destroyCache("warmed");
+      cluster.manager(1).destroyCache("warmed");
+      TierCache<String, String> recreated = cluster.manager(1).createCache("warmed", fromTable(500))
+          .unwrap(TierCache.class);
+      WarmUpProgress anew = recreated.warmUp().orElseThrow();
+      assertTrue(anew.awaitFinished(Duration.ofSeconds(60)));
+      assertEquals(WarmUpProgress.State.DONE, anew.state(), anew.toString());
     }
   }
 
@@ -156,6 +165,62 @@ class WarmUpTest {
       assertEquals(1_000, cache.l2Map().size());
       assertEquals(998, progress.getKeysLoaded(), "the two present keys were not loaded over");
       assertEquals("written meanwhile", cache.get("k950"));
+    }
+  }
+
+  /** Ten keys; its {@code loadAll} waits for {@link #GO} the first time. */
+  public static final class HeldLoader implements KeyByKeyLoader<String, String> {
+    static final CountDownLatch LOADING = new CountDownLatch(1);
+    static final CountDownLatch GO = new CountDownLatch(1);
+
+    @Override
+    public String load(String key) {
+      return "loaded-" + key;
+    }
+
+    @Override
+    public Map<String, String> loadAll(Iterable<? extends String> keys) {
+      Map<String, String> values = KeyByKeyLoader.super.loadAll(keys); // the rows as they were
+      LOADING.countDown();
+      try {
+        GO.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return values;
+    }
+  }
+
+  /** The ten keys of {@link HeldLoader}. */
+  public static final class TenKeys implements Factory<Iterable<String>> {
+    @Override
+    public Iterable<String> create() {
+      return IntStream.rangeClosed(1, 10).mapToObj(i -> "k" + i).toList();
+    }
+  }
+
+  /** A row deleted while its warm-up batch loads: the remove lands after the batch, nothing comes back. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aRemoveThatRacesAWarmUpBatchIsNotUndone() throws Exception {
+    try (TestCluster cluster = TestCluster.start(dir, 2)) {
+      TierCacheConfiguration<String, String> config = new TierCacheConfiguration<String, String>()
+          .setWarmUp(new WarmUpSettings(10)).setWarmUpKeys(new TenKeys());
+      config.setTypes(String.class, String.class).setReadThrough(true)
+          .setCacheLoaderFactory(FactoryBuilder.factoryOf(HeldLoader.class));
+      TierCache<String, String> cache = cluster.manager(0).createCache("raced", config).unwrap(TierCache.class);
+      assertTrue(HeldLoader.LOADING.await(30, TimeUnit.SECONDS), "the batch read the rows");
+      TierCacheConfiguration<String, String> plain = new TierCacheConfiguration<>(config).setWarmUp(null);
+      TierCache<String, String> other = cluster.manager(1).createCache("raced", plain).unwrap(TierCache.class);
+      java.util.concurrent.CompletableFuture<Boolean> removal =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> other.remove("k5")); // the row is deleted now
+      Thread.sleep(300);
+      assertTrue(!removal.isDone(), "the remove waits for the batch holding k5");
+      HeldLoader.GO.countDown();
+      assertTrue(removal.get(30, TimeUnit.SECONDS), "and then removes what the batch stored");
+      assertTrue(cache.warmUp().orElseThrow().awaitFinished(Duration.ofSeconds(30)));
+      assertEquals(9, cache.l2Map().size(), "k5 stays removed");
+      assertEquals(null, other.getIfPresent("k5"));
     }
   }
 

@@ -66,7 +66,7 @@ public final class CacheNames {
   public static void destroyCacheMaps(HazelcastInstance hazelcast, String cacheName, String scope) {
     String plain = mapName(cacheName, scope, false);
     java.util.Set<String> names = java.util.Set.of(plain, mapName(cacheName, scope, true), loadFailuresName(plain),
-        pendingName(plain), deadLettersName(plain), unwrittenCountsName(plain));
+        pendingName(plain), deadLettersName(plain), unwrittenCountsName(plain), warmUpName(plain));
     for (DistributedObject object : hazelcast.getDistributedObjects()) {
       if (names.contains(object.getName())) {
         object.destroy();

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -56,15 +57,21 @@ public final class CacheProbe implements Callable<Object>, HazelcastInstanceAwar
     this.hotKeys = hotKeys;
   }
 
-  /** Makes this member answer probes of {@code mapName}. */
+  /**
+   * Makes this member answer probes of {@code mapName} with {@code answers}, beside those of any other
+   * cache of that map open on it (two managers of one member with the same scope).
+   */
   public static void register(HazelcastInstance hazelcast, String mapName, Answers answers) {
-    registry(hazelcast).put(mapName, answers);
+    registry(hazelcast).computeIfAbsent(mapName, name -> new CopyOnWriteArrayList<>()).add(answers);
   }
 
-  /** Stops answering for {@code mapName}, if {@code answers} still does; nothing if the member stopped. */
+  /** Stops answering with {@code answers}; nothing if the member stopped. */
   public static void unregister(HazelcastInstance hazelcast, String mapName, Answers answers) {
     try {
-      registry(hazelcast).remove(mapName, answers);
+      List<Answers> open = registry(hazelcast).get(mapName);
+      if (open != null) {
+        open.remove(answers);
+      }
     } catch (HazelcastInstanceNotActiveException e) {
       // the member is gone, and its user context with it
     }
@@ -120,18 +127,39 @@ public final class CacheProbe implements Callable<Object>, HazelcastInstanceAwar
   }
 
   @SuppressWarnings("unchecked")
-  private static ConcurrentMap<String, Answers> registry(HazelcastInstance hazelcast) {
-    return (ConcurrentMap<String, Answers>) hazelcast.getUserContext()
-        .computeIfAbsent(REGISTRY, key -> new ConcurrentHashMap<String, Answers>());
+  private static ConcurrentMap<String, List<Answers>> registry(HazelcastInstance hazelcast) {
+    return (ConcurrentMap<String, List<Answers>>) hazelcast.getUserContext()
+        .computeIfAbsent(REGISTRY, key -> new ConcurrentHashMap<String, List<Answers>>());
   }
 
+  /** The counts of the caches of the map open here, summed; or the hot keys of the first with any. */
   @Override
   public Object call() {
-    Answers answers = registry(hazelcast).get(mapName);
-    if (answers == null) {
+    List<Answers> open = registry(hazelcast).get(mapName);
+    if (open == null || open.isEmpty()) {
       return null;
     }
-    return hotKeys > 0 ? answers.hottestKeys(hotKeys) : answers.counts();
+    if (hotKeys > 0) {
+      for (Answers answers : open) {
+        byte[][] keys = answers.hottestKeys(hotKeys);
+        if (keys.length > 0) {
+          return keys;
+        }
+      }
+      return new byte[0][];
+    }
+    long[] sum = null;
+    for (Answers answers : open) {
+      long[] counts = answers.counts();
+      if (sum == null) {
+        sum = counts.clone();
+      } else {
+        for (int i = 0; i < sum.length; i++) {
+          sum[i] += counts[i];
+        }
+      }
+    }
+    return sum;
   }
 
   @Override

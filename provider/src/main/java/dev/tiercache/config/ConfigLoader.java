@@ -204,13 +204,13 @@ public final class ConfigLoader {
         switch (key) {
           case "max-entries" -> maxEntries = integer(value, keyPath, 1, Integer.MAX_VALUE);
           case "backups" -> backups = integer(value, keyPath, 0, 6);
-          case "expiry" -> expiry = readExpiry(value, keyPath);
+          case "expiry" -> expiry = readExpiry(value, keyPath, expiry);
           case "statistics" -> statistics = bool(value, keyPath);
           case "management" -> management = bool(value, keyPath);
           case "key-type" -> keyType = type(value, keyPath);
           case "write-behind" -> writeBehind = readWriteBehind(value, keyPath);
           case "near-cache" -> nearCache = readNearCache(value, keyPath, nearCache);
-          case "refresh" -> refresh = readRefresh(value, keyPath);
+          case "refresh" -> refresh = readRefresh(value, keyPath, refresh);
           case "warm-up" -> warmUp = readWarmUp(value, keyPath);
           default -> valueType = type(value, keyPath);
         }
@@ -284,13 +284,19 @@ public final class ConfigLoader {
     return duration(node, path);
   }
 
-  private ExpirySetting readExpiry(Node node, String path) {
+  /**
+   * {@code none}, or a section whose keys override those of {@code base} (the template's): a cache that
+   * gives only {@code jitter} keeps the template's time to live, one that gives only a time to live keeps
+   * its jitter.
+   */
+  private ExpirySetting readExpiry(Node node, String path, ExpirySetting base) {
     if (node instanceof ScalarNode s && s.getValue().equals("none")) {
       return ExpirySetting.NONE;
     }
-    ExpirySetting.Kind kind = ExpirySetting.Kind.NONE;
-    long millis = 0;
-    ExpiryJitter jitter = ExpiryJitter.NONE;
+    ExpirySetting.Kind kind = base.kind();
+    long millis = base.millis();
+    ExpiryJitter jitter = base.jitter();
+    boolean timeGiven = false;
     for (NodeTuple tuple : mapping(node, path).getValue()) {
       String key = keyOf(tuple);
       String keyPath = path + "." + key;
@@ -299,12 +305,13 @@ public final class ConfigLoader {
         jitter = readJitter(tuple.getValueNode(), keyPath);
         continue;
       }
-      if (kind != ExpirySetting.Kind.NONE) {
+      if (timeGiven) {
         throw error(tuple.getKeyNode(), keyPath, "expected 'none' or at most one of "
             + "[after-access, after-create, after-write] (and an optional jitter)");
       }
       millis = duration(tuple.getValueNode(), keyPath);
       kind = ExpirySetting.Kind.valueOf(key.toUpperCase(Locale.ROOT).replace('-', '_'));
+      timeGiven = true;
     }
     return new ExpirySetting(kind, millis, jitter);
   }
@@ -327,13 +334,13 @@ public final class ConfigLoader {
     return new WarmUpSettings(batchSize);
   }
 
-  /** {@code none}, or {@code after: 80%} and/or {@code serve-stale-for: 30s}. */
-  private RefreshSettings readRefresh(Node node, String path) {
+  /** {@code none}, or {@code after: 80%} and/or {@code serve-stale-for: 30s}, over the template's ({@code base}). */
+  private RefreshSettings readRefresh(Node node, String path, RefreshSettings base) {
     if (node instanceof ScalarNode s && s.getValue().equals("none")) {
       return RefreshSettings.NONE;
     }
-    int afterPercent = 0;
-    long staleMillis = 0;
+    int afterPercent = base.afterPercent();
+    long staleMillis = base.serveStaleMillis();
     MappingNode section = mapping(node, path);
     if (section.getValue().isEmpty()) {
       throw error(node, path, "expected 'none' or at least one of " + new java.util.TreeSet<>(REFRESH_KEYS));

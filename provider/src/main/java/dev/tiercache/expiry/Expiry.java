@@ -81,15 +81,15 @@ public final class Expiry {
    * the others as they are.
    */
   public long storedDuration(long durationMillis) {
-    return durationMillis <= 0 ? durationMillis : withStaleWindow(jitter.isNone() ? durationMillis
-        : jitter.apply(durationMillis));
+    if (durationMillis <= 0) {
+      return durationMillis;
+    }
+    long lived = jitter.isNone() ? durationMillis : jitter.apply(durationMillis);
+    long stored = lived + refresh.serveStaleMillis();
+    return stored < lived ? Long.MAX_VALUE : stored;
   }
 
-  /** A time to live given exactly (a put's own), plus the stale window; positive. */
-  public long withStaleWindow(long ttlMillis) {
-    long stored = ttlMillis + refresh.serveStaleMillis();
-    return stored < ttlMillis ? Long.MAX_VALUE : stored;
-  }
+
 
   /**
    * When, after it is stored for {@code storedMillis} (as {@link #storedDuration} gives it), a value is

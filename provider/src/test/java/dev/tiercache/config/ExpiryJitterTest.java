@@ -36,6 +36,19 @@ class ExpiryJitterTest {
   }
 
   @Test
+  void aCachesExpirySectionOverridesTheTemplatesKeysOneByOne() {
+    String yaml = String.join("\n", "tiercache:", "  defaults:", "    expiry: { after-write: 10m, jitter: 5% }",
+        "  caches:", "    spread: { expiry: { jitter: 20% } }", "    shorter: { expiry: { after-create: 1m } }",
+        "    never: { expiry: none }", "");
+    TiercacheConfig config = ConfigLoader.parse("test.yaml", new StringReader(yaml), null);
+    assertEquals(new ExpirySetting(ExpirySetting.Kind.AFTER_WRITE, 600_000, ExpiryJitter.ofPercent(20)),
+        config.caches().get("spread").expiry(), "jitter alone keeps the template's time to live");
+    assertEquals(new ExpirySetting(ExpirySetting.Kind.AFTER_CREATE, 60_000, ExpiryJitter.ofPercent(5)),
+        config.caches().get("shorter").expiry(), "a time to live alone keeps the template's jitter");
+    assertEquals(ExpirySetting.NONE, config.caches().get("never").expiry());
+  }
+
+  @Test
   void aBadJitterIsNamedWithItsKeyAndLine() {
     for (String bad : new String[] {"0%", "101%", "ten", "-5%", "0s"}) {
       String message = error("{ after-write: 1m, jitter: " + bad + " }");
