@@ -716,6 +716,27 @@ public final class TierCache<K, V> implements Cache<K, V> {
     return sum;
   }
 
+  /**
+   * The Tiercache cache behind {@code cache}, with its types: {@code TierCache.of(cacheManager.getCache(
+   * "users", Long.class, User.class)).put(id, user, Duration.ofMinutes(5))} compiles without a cast, where
+   * {@code unwrap(TierCache.class)} gives a raw type.
+   *
+   * @throws IllegalArgumentException if {@code cache} is not a Tiercache cache (nor unwraps to one)
+   */
+  @SuppressWarnings("unchecked")
+  public static <K, V> TierCache<K, V> of(Cache<K, V> cache) {
+    Objects.requireNonNull(cache, "cache");
+    if (cache instanceof TierCache<K, V> tiercache) {
+      return tiercache;
+    }
+    try {
+      return cache.unwrap(TierCache.class);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Cache " + cache.getName() + " is not a Tiercache cache but a "
+          + cache.getClass().getName() + ": its CacheManager comes from another JCache provider", e);
+    }
+  }
+
   @Override
   public <T> T unwrap(Class<T> clazz) {
     Objects.requireNonNull(clazz, "class");
