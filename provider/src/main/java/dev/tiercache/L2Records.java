@@ -127,7 +127,7 @@ final class L2Records<K, V> {
   CacheRecord liveRecord(Data k, long now) {
     CacheRecord record = map.get(k);
     if (record != null && record.isExpiredAt(now)) {
-      expireLocked(k, record);
+      expire(k, record);
       return null;
     }
     return record;
@@ -320,10 +320,6 @@ final class L2Records<K, V> {
 
   /** Removes {@code record} of {@code k} now, as expired, with its EXPIRED event. Caller holds the lock. */
   void expire(Data k, CacheRecord record) {
-    expireLocked(k, record);
-  }
-
-  private void expireLocked(Data k, CacheRecord record) {
     delete(k);
     if (events.hasListeners(EventType.EXPIRED)) {
       K key = codec.keyOf(k);
@@ -346,7 +342,7 @@ final class L2Records<K, V> {
         return null;
       }
       if (record.isExpiredAt(System.currentTimeMillis())) {
-        expireLocked(k, record);
+        expire(k, record);
         return null;
       }
       return record.expiresAt() == CacheRecord.ETERNAL ? null : record.expiresAt();

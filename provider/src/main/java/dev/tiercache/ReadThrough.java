@@ -143,29 +143,51 @@ final class ReadThrough<K, V> {
    * order); counts each key's hit or miss under the lock, as {@link #loadMissing} does.
    */
   Map<K, V> loadAllMissing(Map<K, Data> missing) {
-    List<Map.Entry<K, Data>> locked = records.lockAll(missing);
+    return loadAbsent(missing, true);
+  }
+
+  /**
+   * Loads the keys of a warm-up batch that are absent, the same way: under their locks from the look to
+   * the store, so a remove that races the batch's {@code loadAll} (the row deleted meanwhile) waits and
+   * lands after the store. Counts nothing (not the application's reads); returns how many it stored.
+   */
+  int warm(List<K> keys) {
+    return loadAbsent(codec.keysData(keys), false).size();
+  }
+
+  /**
+   * Under the keys' locks: a live value stays, an unwritten change wins over the system of record, the
+   * rest come from one {@code loadAll} and are stored. {@code asRead}: a read's, counting each key's hit
+   * or miss and each load, and answering the live values too; otherwise answering only what it stored.
+   */
+  private Map<K, V> loadAbsent(Map<K, Data> keys, boolean asRead) {
+    List<Map.Entry<K, Data>> locked = records.lockAll(keys);
     try {
       long now = System.currentTimeMillis();
       Map<K, V> found = new LinkedHashMap<>();
       List<K> toLoad = new ArrayList<>();
+      int live = 0;
       for (Map.Entry<K, Data> e : locked) {
         CacheRecord record = records.liveRecord(e.getValue(), now);
-        if (record != null) {
-          found.put(e.getKey(), codec.toValue(record));
-        } else {
+        if (record == null) {
           toLoad.add(e.getKey());
+        } else if (asRead) {
+          found.put(e.getKey(), codec.toValue(record));
+          live++;
         }
       }
-      statistics.recordHits(found.size());
-      statistics.recordMisses(toLoad.size());
+      if (asRead) {
+        statistics.recordHits(live);
+        statistics.recordMisses(toLoad.size());
+      }
       for (Iterator<K> it = toLoad.iterator(); it.hasNext(); ) {
         K key = it.next();
-        PendingWrite change = pendingChange(missing.get(key));
+        PendingWrite change = pendingChange(keys.get(key));
         if (change != null) {
           it.remove(); // a change not yet written wins over the system of record
           if (!change.isDelete()) {
             V value = codec.valueOf(change.value());
-            records.storeLoaded(key, missing.get(key), value, null);
+            records.storeLoaded(key, keys.get(key), value, null);
             found.put(key, value);
           }
         }
@@ -175,8 +197,10 @@ final class ReadThrough<K, V> {
         for (K key : toLoad) {
           V value = loaded.get(key);
           if (value != null) {
-            statistics.recordLoads(1);
-            records.storeLoaded(key, missing.get(key), value, null);
+            if (asRead) {
+              statistics.recordLoads(1);
+            }
+            records.storeLoaded(key, keys.get(key), value, null);
             found.put(key, value);
           }
         }
@@ -209,41 +233,6 @@ final class ReadThrough<K, V> {
         pendingLoads.remove(task);
       }
     });
-  }
-
-  /**
-   * Loads the keys of a warm-up batch that are absent (none over a present or unwritten one), holding
-   * their locks from the look to the store, as a read-through miss does: a remove that races the batch's
-   * {@code loadAll} (the row deleted or changed meanwhile) waits, and lands after the store. Returns how
-   * many it stored.
-   */
-  int warm(List<K> keys) {
-    Map<K, Data> byKey = codec.keysData(keys);
-    List<Map.Entry<K, Data>> locked = records.lockAll(byKey);
-    try {
-      long now = System.currentTimeMillis();
-      List<K> toLoad = new ArrayList<>();
-      for (Map.Entry<K, Data> e : locked) {
-        if (pendingChange(e.getValue()) == null && records.liveRecord(e.getValue(), now) == null) {
-          toLoad.add(e.getKey());
-        }
-      }
-      if (toLoad.isEmpty() || closed.getAsBoolean()) {
-        return 0;
-      }
-      Map<K, V> loaded = callLoadAll(toLoad);
-      int stored = 0;
-      for (K key : toLoad) {
-        V value = loaded.get(key);
-        if (value != null && !closed.getAsBoolean()) {
-          records.storeLoaded(key, byKey.get(key), value, null);
-          stored++;
-        }
-      }
-      return stored;
-    } finally {
-      records.unlockAll(locked);
-    }
   }
 
   private void loadAllNow(List<K> keys, boolean replaceExistingValues) {

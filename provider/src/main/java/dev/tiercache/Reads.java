@@ -145,7 +145,8 @@ final class Reads<K, V> {
   /**
    * The L2 read of {@code get} without blocking the caller: Hazelcast's asynchronous get, the value
    * deserialized when it arrives. Only for reads that have nothing more to do than read (no
-   * read-through, an expiry policy that keeps expiry on access); the near cache was asked already.
+   * read-through, so no refresh either; an expiry policy that keeps expiry on access); the near cache
+   * was asked already.
    */
   CompletableFuture<V> readAsync(K key, Data k) {
     Object reservation = nearCache == null ? null : nearCache.reserve(key, k);
@@ -168,9 +169,6 @@ final class Reads<K, V> {
       statistics.recordHits(1);
       V value = codec.toValue(record);
       publish(reservation, k, record, value);
-      if (refresher != null) {
-        refreshIfDue(key, k, record.version(), record.refreshAt(), record.expiresAt(), System.currentTimeMillis());
-      }
       return value;
     });
   }

@@ -379,8 +379,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
   /**
    * {@link #put} with a time to live of this entry's own: it expires {@code timeToLive} after this put,
    * whether the put creates or updates it, whatever the cache's expiry policy says (the policy still
-   * governs later accesses and writes without a time to live of their own); expiry jitter does not
-   * apply. With no writer and no listener it is one step on the key's owner, as a plain put.
+   * governs later accesses and writes without a time to live of their own); expiry jitter, the stale
+   * window and refresh do not apply. With no writer and no listener it is one step on the key's owner,
+   * as a plain put.
    *
    * @throws IllegalArgumentException if {@code timeToLive} is not positive
    */
@@ -396,6 +397,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean putIfAbsent(K key, V value) {
+    checkOpen();
     return putIfAbsent(key, value, Writes.POLICY_TTL);
   }
 
@@ -405,8 +407,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
     return putIfAbsent(key, value, timeToLiveMillis(timeToLive));
   }
 
+  /** Caller checked that the cache is open. */
   private boolean putIfAbsent(K key, V value, long ttlMillis) {
-    checkOpen();
     long start = statistics.startTimer();
     Data k = codec.keyData(codec.requireKey(key));
     byte[] bytes = codec.valueBytes(codec.requireValue(value));
@@ -460,6 +462,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   @Override
   public boolean replace(K key, V value) {
+    checkOpen();
     return getAndReplace(key, value, false, Writes.POLICY_TTL) != null;
   }
 
@@ -471,12 +474,12 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
   @Override
   public V getAndReplace(K key, V value) {
+    checkOpen();
     return getAndReplace(key, value, true, Writes.POLICY_TTL);
   }
 
   /** Replaces a present value; returns the old one (or a non-null marker if {@code wantOld} is false). */
   private V getAndReplace(K key, V value, boolean wantOld, long ttlMillis) {
-    checkOpen();
     long start = statistics.startTimer();
     Data k = codec.keyData(codec.requireKey(key));
     byte[] bytes = codec.valueBytes(codec.requireValue(value));

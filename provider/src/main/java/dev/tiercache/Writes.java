@@ -96,12 +96,7 @@ final class Writes<K, V> {
     if (!writer.writesThrough() && !events.hasListeners()) {
       putOnOwner(k, bytes, ttlMillis, ttlMillis, PutProcessor.ETERNAL, PutProcessor.ETERNAL);
     } else {
-      records.withLock(k, () -> {
-        CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
-        writer.write(key, k, value, bytes);
-        store(key, k, value, bytes, existing, ttlMillis);
-        return null;
-      });
+      putUnderLock(key, k, value, bytes, ttlMillis);
     }
   }
 
@@ -130,8 +125,14 @@ final class Writes<K, V> {
 
   /** A put that takes the key's lock. */
   void putUnderLock(K key, Data k, V value, byte[] bytes) {
+    putUnderLock(key, k, value, bytes, POLICY_TTL);
+  }
+
+  private void putUnderLock(K key, Data k, V value, byte[] bytes, long ttlMillis) {
     records.withLock(k, () -> {
-      putLocked(key, k, value, bytes, records.liveRecord(k, System.currentTimeMillis()));
+      CacheRecord existing = records.liveRecord(k, System.currentTimeMillis());
+      writer.write(key, k, value, bytes);
+      store(key, k, value, bytes, existing, ttlMillis);
       return null;
     });
   }
@@ -159,9 +160,9 @@ final class Writes<K, V> {
 
   /**
    * The one-step put: when no writer, no listener and no expiry policy of the user's needs to be
-   * called here, the whole put runs on the key's owner as a single entry processor.
+   * called here, the whole put runs on the key's owner as a single entry processor. The durations say
+   * how long the value is stored and when it is due for a refresh, as {@link PutProcessor} takes them.
    */
-  /** How long the value is stored, and when it is due for a refresh, as {@link PutProcessor} takes them. */
   private void putOnOwner(Data k, byte[] bytes, long creationMillis, long updateMillis, long creationRefreshMillis,
       long updateRefreshMillis) {
     long outcome;

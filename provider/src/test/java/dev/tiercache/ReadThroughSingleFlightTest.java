@@ -146,18 +146,24 @@ class ReadThroughSingleFlightTest {
     return gets;
   }
 
-  @Test
-  void threeMembersTimes32ThreadsMissingOneKeyLoadItOnce() throws Exception {
-    List<Cache<String, String>> caches = openOnEveryMember();
-    SlowLoader.delayMillis = 500;
-    ExecutorService pool = Executors.newFixedThreadPool(96);
+  /** A {@link #stampede} of gets of {@code key}; each must return {@code expected}. */
+  private void assertEveryGetReturns(List<Cache<String, String>> caches, int threadsPerMember, String key,
+      String expected) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(caches.size() * threadsPerMember);
     try {
-      for (Future<String> get : stampede(caches, 32, "hot", pool)) {
-        assertEquals("loaded-hot", get.get(30, TimeUnit.SECONDS));
+      for (Future<String> get : stampede(caches, threadsPerMember, key, pool)) {
+        assertEquals(expected, get.get(30, TimeUnit.SECONDS));
       }
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void threeMembersTimes32ThreadsMissingOneKeyLoadItOnce() throws Exception {
+    List<Cache<String, String>> caches = openOnEveryMember();
+    SlowLoader.delayMillis = 500;
+    assertEveryGetReturns(caches, 32, "hot", "loaded-hot");
     assertEquals(1, SlowLoader.LOADS.get(), "96 concurrent misses on 3 members, one load");
   }
 
@@ -170,7 +176,7 @@ class ReadThroughSingleFlightTest {
     assertEquals("loaded-slow", caches.get(0).get("slow"));
     long returnedAt = System.nanoTime();
     // Timed from before the load, the value would be gone 0.5 s from now; stored now, it lives 2 s.
-    Thread.sleep(1_000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returnedAt));
+    Thread.sleep(Math.max(0, 1_000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - returnedAt)));
     for (Cache<String, String> cache : caches) {
       assertTrue(cache.containsKey("slow"), "still cached 1 s after the load returned");
     }
@@ -187,14 +193,7 @@ class ReadThroughSingleFlightTest {
     List<Cache<String, String>> caches =
         openOnEveryMember(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.SECONDS, 1))).subList(0, 2);
     SlowLoader.delayMillis = 1_200;
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
-      for (Future<String> get : stampede(caches, 4, "hot", pool)) {
-        assertEquals("loaded-hot", get.get(30, TimeUnit.SECONDS));
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    assertEveryGetReturns(caches, 4, "hot", "loaded-hot");
     assertEquals(1, SlowLoader.LOADS.get(), "8 concurrent misses on 2 members, one load");
   }
 

@@ -78,15 +78,6 @@ final class Database {
     }
   }
 
-  void update(String table, String key, String value) throws SQLException {
-    try (Connection c = DriverManager.getConnection(url);
-        PreparedStatement s = c.prepareStatement("UPDATE " + table + " SET v = ? WHERE k = ?")) {
-      s.setString(1, value);
-      s.setString(2, key);
-      s.executeUpdate();
-    }
-  }
-
   static String profile(int user, int version) {
     return "{\"id\":" + user + ",\"name\":\"user " + user + "\",\"version\":" + version + "}";
   }
