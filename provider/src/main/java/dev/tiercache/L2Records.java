@@ -34,6 +34,12 @@ final class L2Records<K, V> {
 
   /** How much longer than Tiercache's own expiry Hazelcast keeps an entry, as a backstop only. */
   private static final long BACKSTOP_TTL_MARGIN_MILLIS = 5_000;
+  /**
+   * How long a {@linkplain CacheRecord#lease lease} on an absent key lasts: the longest a caller may take
+   * between a versioned read that found nothing and the put that names it (the query of the system of
+   * record in between). Hazelcast's time to live ends it; a put after that is refused, never wrong.
+   */
+  static final long LEASE_MILLIS = 60_000;
 
   private final IMap<Object, CacheRecord> map;
   private final HazelcastInstance hazelcast;
@@ -131,6 +137,28 @@ final class L2Records<K, V> {
       return null;
     }
     return record;
+  }
+
+  /**
+   * Leaves a {@linkplain CacheRecord#lease lease} on {@code k} unless it holds a record: one step on the
+   * owner. Returns the record held instead (an entry, live or expired, or another caller's lease), or
+   * {@code null} if the lease was left.
+   */
+  CacheRecord leaseIfAbsent(Data k, CacheRecord lease) {
+    try {
+      return map.putIfAbsent(k, lease, LEASE_MILLIS, TimeUnit.MILLISECONDS);
+    } finally {
+      invalidateNear(k);
+    }
+  }
+
+  /** {@link #leaseIfAbsent} for a caller that holds the lock and has found nothing live (or a lease) there. */
+  void storeLease(Data k, CacheRecord lease) {
+    try {
+      map.set(k, lease, LEASE_MILLIS, TimeUnit.MILLISECONDS);
+    } finally {
+      invalidateNear(k);
+    }
   }
 
   /** Has the sweeper look at {@code k} when it is due to expire, so that its EXPIRED event fires then. */
@@ -318,10 +346,13 @@ final class L2Records<K, V> {
 
   // ------------------------------------------------------------------ expiry
 
-  /** Removes {@code record} of {@code k} now, as expired, with its EXPIRED event. Caller holds the lock. */
+  /**
+   * Removes {@code record} of {@code k} now, as expired, with its EXPIRED event (a lease has none: it
+   * was never an entry). Caller holds the lock.
+   */
   void expire(Data k, CacheRecord record) {
     delete(k);
-    if (events.hasListeners(EventType.EXPIRED)) {
+    if (!record.isLease() && events.hasListeners(EventType.EXPIRED)) {
       K key = codec.keyOf(k);
       V old = codec.toValue(record);
       events.publish(EventType.EXPIRED, key, old, old);
@@ -338,8 +369,8 @@ final class L2Records<K, V> {
     }
     try {
       CacheRecord record = map.get(k);
-      if (record == null) {
-        return null;
+      if (record == null || record.isLease()) {
+        return null; // a lease ends with its Hazelcast time to live, as nobody needs to hear of it
       }
       if (record.isExpiredAt(System.currentTimeMillis())) {
         expire(k, record);

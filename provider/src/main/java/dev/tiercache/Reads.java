@@ -102,7 +102,9 @@ final class Reads<K, V> {
         return null;
       }
       if (record.isExpiredAt(now)) {
-        records.scheduleExpiry(k, record.expiresAt());
+        if (!record.isLease()) {
+          records.scheduleExpiry(k, record.expiresAt());
+        }
         return null;
       }
       V value = codec.toValue(record);

@@ -112,6 +112,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final Writes<K, V> writes;
   private final BatchWrites<K, V> batchWrites;
   private final EntryProcessing<K, V> entryProcessing;
+  private final VersionedWrites<K, V> versionedWrites;
   private final CacheMBeans mbeans;
   /** What this member tells the others about the cache: its counters, its near cache's hot keys. */
   private final CacheProbe.Answers probeAnswers;
@@ -167,6 +168,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     WriteBehind<K, V> recordIsQueue = oneOperationWriteBehind ? writeBehind : null;
     this.writes = new Writes<>(records, codec, changes, events, expiry, statistics, recordIsQueue);
     this.batchWrites = new BatchWrites<>(records, writes, changes, serialization, recordIsQueue);
+    this.versionedWrites = new VersionedWrites<>(records, codec, writes, statistics, nearCache, writeBehind);
     this.entryProcessing = new EntryProcessing<>(records, codec, changes, statistics,
         readsThrough ? readThrough : null);
 
@@ -283,6 +285,41 @@ public final class TierCache<K, V> implements Cache<K, V> {
       statistics.recordTime(start, GET);
     }
     return value;
+  }
+
+  /**
+   * The value of {@code key} (or none) with its version, for {@link #putIfUnchanged}: the safe form of a
+   * cache-aside that cannot pass its query as a function to {@link #get(Object, Function)}, and of an
+   * optimistic read-modify-write. A key found absent gets a lease that the next put of a value read from
+   * the system of record can name; the lease ends with any change of the key, or after a minute. Never
+   * loads; counted as a hit or miss, but not an access for the expiry policy and never a refresh.
+   */
+  public Versioned<V> getVersioned(K key) {
+    checkOpen();
+    Objects.requireNonNull(key, "key");
+    long start = statistics.startTimer();
+    Versioned<V> read = versionedWrites.read(key, codec.keyData(key));
+    statistics.recordTime(start, GET);
+    return read;
+  }
+
+  /**
+   * Puts {@code value} only if the entry is unchanged since {@code seen} was read by
+   * {@link #getVersioned}: the same version, or, for a key read absent, no change of the key at all since
+   * (no put, no remove, and no write-behind change of it pending) and within a minute of the read.
+   * Otherwise stores nothing and returns {@code false}: the caller's value may be stale, and the next
+   * read finds what the change left. A stored value is a put (written through if the cache writes
+   * through, counted, CREATED or UPDATED). Under the key's lock: about as costly as {@code putIfAbsent}.
+   */
+  public boolean putIfUnchanged(K key, V value, Versioned<V> seen) {
+    checkOpen();
+    Objects.requireNonNull(seen, "seen");
+    long start = statistics.startTimer();
+    Data k = codec.keyData(codec.requireKey(key));
+    byte[] bytes = codec.valueBytes(codec.requireValue(value));
+    boolean put = versionedWrites.putIfUnchanged(key, k, value, bytes, seen);
+    statistics.recordTime(start, PUT);
+    return put;
   }
 
   /**

@@ -1,12 +1,13 @@
 /**
  * Tiercache's public API: the JCache provider ({@link dev.tiercache.TierCachingProvider}), its
- * CacheManager and Cache, the configuration with Tiercache's extensions, and the entry type they hand
- * out. Everything an application needs is the standard {@code javax.cache} API; these types are what
+ * CacheManager and Cache, the configuration with Tiercache's extensions, and the entry and versioned
+ * value ({@link dev.tiercache.Versioned}) they hand out. Everything an application needs is the standard {@code javax.cache} API; these types are what
  * {@code unwrap} returns. Beside them, package-private, each path of a cache operation has a class of
  * its own behind the {@code TierCache} facade: {@code Reads}, {@code ReadThrough}, {@code Writes},
  * {@code BatchWrites}, {@code EntryProcessing}, {@code ChangeWriter} (where a change goes besides L2),
  * {@code L2Records} (the records under each key's lock), {@code L2Evictions} (what L2's bound
- * evicted), {@code Refresher} (background reloads), {@code WarmUp} (preloading at creation) and
- * {@code KeyValueCodec} (store by value).
+ * evicted), {@code Refresher} (background reloads), {@code WarmUp} (preloading at creation),
+ * {@code VersionedWrites} (compare-and-set on an entry's version) and {@code KeyValueCodec} (store by
+ * value).
  */
 package dev.tiercache;

@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.tiercache.TierCache;
 import dev.tiercache.TierCacheConfiguration;
+import dev.tiercache.Versioned;
 import dev.tiercache.config.ExpiryJitter;
 import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.RefreshSettings;
@@ -42,6 +43,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>reads: an L2 get (near cache off) and an L1 hit, each on a plain cache and on one that refreshes
  *       (refresh configured, no entry due within the run), and the L1 hit through
  *       {@code get(key, function)}.</li>
+ *   <li>version compare-and-set: the versioned read beside the plain read (L1 hit, L2 get); a
+ *       read-modify-write with {@code getVersioned} + {@code putIfUnchanged} beside the unsafe get + put;
+ *       and a miss filled by hand with a versioned put beside one filled by {@code get(key, function)}
+ *       (each first removes the key).</li>
  * </ul>
  * The question each pair answers: does the recipe cost its path anything when it has nothing to do.
  */
@@ -236,5 +241,46 @@ public class RecipesBenchmark {
   @Benchmark
   public String l1HitThroughFunction() {
     return l1Plain.get(nextKey(), key -> values[key]);
+  }
+
+  // ------------------------------------------------------------------ version compare-and-set
+
+  @Benchmark
+  public Versioned<String> versionedReadL1Hit() {
+    return l1Plain.getVersioned(nextKey());
+  }
+
+  @Benchmark
+  public Versioned<String> versionedReadL2() {
+    return l2Plain.getVersioned(nextKey());
+  }
+
+  @Benchmark
+  public void readModifyWritePlain() {
+    int key = nextKey();
+    eternal.get(key);
+    eternal.put(key, values[key]);
+  }
+
+  @Benchmark
+  public boolean readModifyWriteVersioned() {
+    int key = nextKey();
+    Versioned<String> seen = eternal.getVersioned(key);
+    return eternal.putIfUnchanged(key, values[key], seen);
+  }
+
+  @Benchmark
+  public String missFilledThroughFunction() {
+    int key = nextKey();
+    eternal.remove(key);
+    return eternal.get(key, k -> values[k]);
+  }
+
+  @Benchmark
+  public boolean missFilledByVersionedPut() {
+    int key = nextKey();
+    eternal.remove(key);
+    Versioned<String> seen = eternal.getVersioned(key);
+    return eternal.putIfUnchanged(key, values[key], seen);
   }
 }

@@ -27,6 +27,9 @@ public final class CacheRecord implements IdentifiedDataSerializable {
   /** Expiry time of an entry that never expires. */
   public static final long ETERNAL = Long.MAX_VALUE;
 
+  /** The expiry time of a {@linkplain #lease lease}: long past, never an entry's (none is stored expired). */
+  private static final long LEASE_EXPIRY = 0;
+
   private byte[] value;
   private long expiresAt;
   private long version;
@@ -97,6 +100,21 @@ public final class CacheRecord implements IdentifiedDataSerializable {
    */
   public long refreshAt() {
     return refreshAt;
+  }
+
+  /**
+   * A lease on an absent key: what a versioned read of a key with no entry leaves in its place, so that
+   * a put that names the lease's version succeeds only if nothing changed the key since (any put replaces
+   * the lease, any remove deletes it). It holds no value and counts as an entry that has expired
+   * already: every read treats it as absent, and it expires without an event.
+   */
+  public static CacheRecord lease(long version) {
+    return new CacheRecord(new byte[0], LEASE_EXPIRY, version, 0);
+  }
+
+  /** Whether this record is a {@linkplain #lease lease} rather than an entry. */
+  public boolean isLease() {
+    return expiresAt == LEASE_EXPIRY;
   }
 
   /** The same record with another refresh time: a refresh claimed, see {@code RefreshClaim}. */

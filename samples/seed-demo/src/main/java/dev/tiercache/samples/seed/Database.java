@@ -78,6 +78,16 @@ final class Database {
     }
   }
 
+  /** Another application instance's update of one row, straight to the database. */
+  void update(String table, String key, String value) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url);
+        PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET v = ? WHERE k = ?")) {
+      update.setString(1, value);
+      update.setString(2, key);
+      update.executeUpdate();
+    }
+  }
+
   static String profile(int user, int version) {
     return "{\"id\":" + user + ",\"name\":\"user " + user + "\",\"version\":" + version + "}";
   }

@@ -36,6 +36,9 @@ class SeedDemoTest {
     SeedDemo.Story stampede = story(report, "stampede");
     assertEquals(1, stampede.with(), "single flight: one query for the hot key");
     assertTrue(stampede.without() > 1, "by hand, several: " + stampede);
+    SeedDemo.Story race = story(report, "delete races the query");
+    assertEquals(20, race.without(), "by hand, every race leaves the old row cached: " + race);
+    assertEquals(0, race.with(), "the versioned put is refused every time: " + race);
     SeedDemo.Story staleWhileRevalidate = story(report, "expiry of a hot key");
     assertEquals(0, staleWhileRevalidate.with(), "no reader waits for the reload");
     SeedDemo.Story writes = story(report, "writes");
