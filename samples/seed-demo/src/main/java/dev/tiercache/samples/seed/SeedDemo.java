@@ -98,7 +98,7 @@ public final class SeedDemo {
     System.exit(0); // the members are closed; nothing else should keep the JVM up
   }
 
-  /** Runs every step; {@code scale} shortens them (1: about a minute). */
+  /** Runs every step; {@code scale} shortens them (1: about a minute and a half). */
   static Report run(Path out, double scale, boolean showProgress) throws Exception {
     HAZELCAST_LOG.setLevel(Level.SEVERE);
     TIERCACHE_LOG.setLevel(Level.WARNING);
@@ -124,7 +124,7 @@ public final class SeedDemo {
     return Math.max(200, (long) (full * scale));
   }
 
-  /** How long each architecture runs: 7 s, and never under 3 s, the least that tells them apart from cold. */
+  /** How long each architecture runs: 7 s, and never under 3 s, the least that tells them apart. */
   private long architectureMillis() {
     return Math.max(3_000, millis(7_000));
   }
