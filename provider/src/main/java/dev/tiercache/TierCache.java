@@ -298,7 +298,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     checkOpen();
     Objects.requireNonNull(key, "key");
     long start = statistics.startTimer();
-    Versioned<V> read = versionedWrites.read(key, codec.keyData(key));
+    Versioned<V> read = versionedWrites.read(key);
     statistics.recordTime(start, GET);
     return read;
   }

@@ -14,6 +14,9 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.cache.Cache;
 import javax.cache.CacheException;
@@ -29,10 +32,13 @@ import javax.cache.spi.CachingProvider;
  * A JCache {@link javax.cache.CacheManager} on an embedded Hazelcast member.
  *
  * <p>The manager leases a member shared with the other managers of the same configuration file (see
- * {@link Members}) and keeps its own set of open caches: {@link #getCacheNames()} lists the caches
- * this manager has created or opened. Cache data lives in the cluster under a name scoped by the
- * manager's class loader, so two managers with different class loaders never see each other's caches,
- * while application instances on several machines share theirs.
+ * {@link Members}) and keeps its own set of open caches. The cluster's {@link CacheDirectory} makes a
+ * cache created on one member known to the others: {@link #getCache} opens it here with the
+ * configuration it was created with, {@link #getCacheNames()} lists it, {@link #destroyCache} closes it
+ * everywhere, and creating it again with other settings is refused. Cache data lives in the cluster
+ * under a name scoped by the manager's class loader (and, for a URI that is only a name, that URI), so
+ * two managers with different class loaders never see each other's caches, while application instances
+ * on several machines share theirs.
  */
 public final class TierCacheManager implements javax.cache.CacheManager {
 
@@ -44,6 +50,10 @@ public final class TierCacheManager implements javax.cache.CacheManager {
   private final String scope;
   private final Members.Lease member;
   private final Map<String, TierCache<?, ?>> caches = new ConcurrentHashMap<>();
+  /** The directory incarnation of each cache open here (see {@link CacheDirectory}). */
+  private final Map<String, String> incarnations = new ConcurrentHashMap<>();
+  private final CacheDirectory directory;
+  private final UUID removals;
   private volatile boolean closed;
 
   TierCacheManager(TierCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties,
@@ -55,6 +65,8 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     this.config = config;
     this.scope = scope;
     this.member = Members.acquire(config);
+    this.directory = new CacheDirectory(member.instance(), scope);
+    this.removals = directory.onRemoved(this::destroyedElsewhere);
     try {
       for (Map.Entry<String, CacheSettings> e : config.caches().entrySet()) {
         CacheSettings settings = e.getValue();
@@ -107,10 +119,65 @@ public final class TierCacheManager implements javax.cache.CacheManager {
         throw new CacheException("Cache " + cacheName + " already exists in CacheManager " + uri);
       }
       TierCacheConfiguration<K, V> effective = effectiveConfiguration(cacheName, configuration);
-      TierCache<K, V> cache = new TierCache<>(this, cacheName, effective, member.instance(),
-          member.serialization(), CacheNames.mapName(cacheName, scope, TierCacheConfiguration.writesBehind(effective)));
-      caches.put(cacheName, cache);
+      return open(cacheName, effective, directory.join(cacheName, effective));
+    }
+  }
+
+  /**
+   * Opens the cache here with {@code effective}, listed in the directory as {@code incarnation} (this
+   * manager a holder of it). Caller holds the lock on {@link #caches}.
+   */
+  private <K, V> TierCache<K, V> open(String cacheName, TierCacheConfiguration<K, V> effective, String incarnation) {
+    TierCache<K, V> cache;
+    try {
+      cache = new TierCache<>(this, cacheName, effective, member.instance(), member.serialization(),
+          CacheNames.mapName(cacheName, scope, TierCacheConfiguration.writesBehind(effective)));
+    } catch (RuntimeException e) {
+      directory.leave(cacheName);
+      throw e;
+    }
+    caches.put(cacheName, cache);
+    incarnations.put(cacheName, incarnation);
+    return cache;
+  }
+
+  /**
+   * The cache open here, or else the one another member created and holds open (opened here with its
+   * configuration), or {@code null}.
+   */
+  private TierCache<?, ?> openedOrListed(String cacheName) {
+    TierCache<?, ?> cache = caches.get(cacheName);
+    if (cache != null) {
       return cache;
+    }
+    synchronized (caches) {
+      cache = caches.get(cacheName);
+      if (cache != null) {
+        return cache;
+      }
+      CacheDirectory.Listing listing = directory.find(cacheName);
+      if (listing == null) {
+        return null;
+      }
+      TierCacheConfiguration<Object, Object> configuration =
+          CacheDirectory.configurationOf(listing, getClassLoader());
+      return open(cacheName, configuration, directory.join(cacheName, configuration));
+    }
+  }
+
+  /** The directory says {@code cacheName} was destroyed: the instance here of that incarnation closes. */
+  private void destroyedElsewhere(String cacheName, String incarnation) {
+    TierCache<?, ?> cache;
+    synchronized (caches) {
+      if (!incarnation.equals(incarnations.get(cacheName))) {
+        return; // another incarnation, or none, is open here
+      }
+      cache = caches.remove(cacheName);
+      incarnations.remove(cacheName);
+    }
+    if (cache != null) {
+      // Not on Hazelcast's event thread: a write-behind cache's shutdown may wait for its last writes.
+      CompletableFuture.runAsync(cache::shutdown);
     }
   }
 
@@ -201,7 +268,7 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     Objects.requireNonNull(cacheName, "cache name");
     Objects.requireNonNull(keyType, "key type");
     Objects.requireNonNull(valueType, "value type");
-    TierCache<?, ?> cache = caches.get(cacheName);
+    TierCache<?, ?> cache = openedOrListed(cacheName);
     if (cache == null) {
       return null;
     }
@@ -225,14 +292,17 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     checkOpen();
     Objects.requireNonNull(cacheName, "cache name");
     @SuppressWarnings("unchecked")
-    Cache<K, V> cache = (Cache<K, V>) caches.get(cacheName);
+    Cache<K, V> cache = (Cache<K, V>) openedOrListed(cacheName);
     return cache;
   }
 
+  /** The caches open here and those other members hold open (see {@link CacheDirectory}). */
   @Override
   public Iterable<String> getCacheNames() {
     checkOpen();
-    return Collections.unmodifiableSet(new LinkedHashSet<>(caches.keySet()));
+    Set<String> names = new LinkedHashSet<>(caches.keySet());
+    names.addAll(directory.names());
+    return Collections.unmodifiableSet(names);
   }
 
   @Override
@@ -242,6 +312,8 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     TierCache<?, ?> cache;
     synchronized (caches) {
       cache = caches.remove(cacheName);
+      incarnations.remove(cacheName);
+      directory.remove(cacheName); // every other manager that holds it closes its instance
     }
     if (cache != null) {
       cache.shutdown();
@@ -275,11 +347,14 @@ public final class TierCacheManager implements javax.cache.CacheManager {
       return;
     }
     closed = true;
+    directory.stopListening(removals);
     synchronized (caches) {
       for (TierCache<?, ?> cache : caches.values()) {
         cache.shutdown();
+        directory.leave(cache.getName());
       }
       caches.clear();
+      incarnations.clear();
     }
     member.release();
     provider.forget(this);
@@ -310,7 +385,10 @@ public final class TierCacheManager implements javax.cache.CacheManager {
   /** A cache closed by its user is no longer managed here. */
   void forget(TierCache<?, ?> cache) {
     synchronized (caches) {
-      caches.remove(cache.getName(), cache);
+      if (caches.remove(cache.getName(), cache)) {
+        incarnations.remove(cache.getName());
+        directory.leave(cache.getName());
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package dev.tiercache;
 
 import dev.tiercache.config.ConfigLoader;
 import dev.tiercache.config.TiercacheConfig;
+import dev.tiercache.config.TiercacheConfigException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,9 +21,12 @@ import javax.cache.spi.CachingProvider;
  * <p>One {@link TierCacheManager} per (URI, class loader), kept until it is closed; managers are held
  * per class loader in a weak map so that an unloaded web application's loader is not kept alive. The
  * default URI ({@value #DEFAULT_URI}) gives a standalone embedded member on 127.0.0.1 that joins no one,
- * unless the system property {@value #CONFIG_PROPERTY} names a {@code tiercache.yaml} for it; any other
- * URI names a {@code tiercache.yaml} ({@code classpath:} or {@code file:}) that may define a
- * cluster. A bad file fails here, before any member starts.
+ * unless the system property {@value #CONFIG_PROPERTY} names a {@code tiercache.yaml} for it. A URI that
+ * locates a file ({@code classpath:}, {@code file:}, {@code jar:}, {@code http(s):}) names a
+ * {@code tiercache.yaml} that may define a cluster; a bad file fails here, before any member starts. Any
+ * other URI ({@code my-app}, {@code urn:orders}) is a name: a manager of its own, with the default
+ * configuration, whose caches are apart from every other manager's (their map names carry the URI) and
+ * which closes on its own, while it shares the default manager's member.
  */
 public final class TierCachingProvider implements CachingProvider {
 
@@ -34,6 +38,10 @@ public final class TierCachingProvider implements CachingProvider {
    * CacheManager uses instead of the built-in standalone defaults. Spring Boot reads the same name.
    */
   public static final String CONFIG_PROPERTY = "tiercache.config";
+
+  /** The URI schemes that locate a configuration file; see {@link #isConfigurationLocation}. */
+  private static final java.util.Set<String> CONFIGURATION_SCHEMES = java.util.Set.of("classpath", "file", "jar",
+      "http", "https");
 
   private static final AtomicInteger LOADER_IDS = new AtomicInteger();
   private static final Map<ClassLoader, String> LOADER_SCOPES = new WeakHashMap<>();
@@ -49,14 +57,39 @@ public final class TierCachingProvider implements CachingProvider {
       Map<URI, TierCacheManager> byUri = managers.computeIfAbsent(loader, l -> new HashMap<>());
       TierCacheManager manager = byUri.get(managerUri);
       if (manager == null || manager.isClosed()) {
-        TiercacheConfig config = managerUri.equals(getDefaultURI())
-            ? defaultConfig(loader)
-            : ConfigLoader.load(managerUri, loader);
-        manager = new TierCacheManager(this, managerUri, loader, props, config, scopeOf(loader));
+        boolean location = isConfigurationLocation(managerUri);
+        TiercacheConfig config = location ? ConfigLoader.load(managerUri, loader) : defaultConfig(loader);
+        String scope = location || managerUri.equals(getDefaultURI()) ? scopeOf(loader)
+            : scopeOf(loader) + "/" + escape(managerUri.toString());
+        manager = new TierCacheManager(this, managerUri, loader, props, config, scope);
         byUri.put(managerUri, manager);
       }
       return manager;
     }
+  }
+
+  /**
+   * Whether {@code uri} says where a {@code tiercache.yaml} is ({@code classpath:}, {@code file:},
+   * {@code jar:}, {@code http:} or {@code https:}); any other URI is a name, as JCache's reference
+   * implementation, Caffeine and Hazelcast read {@code URI.create("my-app")}. A scheme-less URI that looks
+   * like a file name is refused rather than read as a name, since its author meant a file.
+   */
+  static boolean isConfigurationLocation(URI uri) {
+    String scheme = uri.getScheme();
+    if (scheme == null) {
+      String path = uri.toString().toLowerCase(java.util.Locale.ROOT);
+      if (path.endsWith(".yaml") || path.endsWith(".yml")) {
+        throw new TiercacheConfigException("Tiercache configuration URI " + uri + " names no file: use "
+            + "classpath:" + uri + " or file:" + uri + " (a URI without a scheme names a CacheManager, not a file)");
+      }
+      return false;
+    }
+    return CONFIGURATION_SCHEMES.contains(scheme.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** A manager URI inside a map name: {@code :} separates a map name's parts and {@code @} is Hazelcast's. */
+  private static String escape(String uri) {
+    return uri.replace("%", "%25").replace(":", "%3A").replace("@", "%40");
   }
 
   private static TiercacheConfig defaultConfig(ClassLoader loader) {

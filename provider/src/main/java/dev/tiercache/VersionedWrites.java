@@ -44,10 +44,11 @@ final class VersionedWrites<K, V> {
   /**
    * The value with its version: from the near cache if it holds the key (its version is the L2 record's
    * it was read from: if that record has changed since, the put fails), else from L2; an absent key gets
-   * a lease. Counted as a hit or a miss; not an access for the expiry policy (that would change the
-   * version just read), and never a refresh.
+   * a lease. A value read from L2 is kept in L1 as a plain read's is (through a reservation, so a change
+   * that races the read is never cached). Counted as a hit or a miss; not an access for the expiry policy
+   * (that would change the version just read), and never a refresh.
    */
-  Versioned<V> read(K key, Data k) {
+  Versioned<V> read(K key) {
     if (nearCache != null) {
       NearCache.Entry held = nearCache.get(key);
       if (held != null && held.expiresAt() > System.currentTimeMillis()) {
@@ -57,23 +58,36 @@ final class VersionedWrites<K, V> {
         return new Versioned<>(value, held.version());
       }
     }
-    CacheRecord record = records.read(k);
-    if (record == null) {
-      CacheRecord lease = CacheRecord.lease(CacheRecord.firstVersion());
-      record = records.leaseIfAbsent(k, lease);
+    Data k = codec.keyData(key); // only now: a near hit needs no serialized key
+    Object reservation = nearCache == null ? null : nearCache.reserve(key, k);
+    try {
+      CacheRecord record = records.read(k);
       if (record == null) {
-        record = lease;
+        CacheRecord lease = CacheRecord.lease(CacheRecord.firstVersion());
+        record = records.leaseIfAbsent(k, lease);
+        if (record == null) {
+          record = lease;
+        }
+      }
+      if (!record.isLease() && record.isExpiredAt(System.currentTimeMillis())) {
+        record = leaseOverExpired(k);
+      }
+      if (record.isLease()) {
+        statistics.recordMisses(1);
+        return new Versioned<>(null, record.version());
+      }
+      statistics.recordHits(1);
+      V value = codec.toValue(record);
+      if (reservation != null) { // kept in L1 as any read's value: the next versioned read is a near hit
+        nearCache.publish(reservation, k, record, value);
+        reservation = null;
+      }
+      return new Versioned<>(value, record.version());
+    } finally {
+      if (reservation != null) {
+        nearCache.release(reservation);
       }
     }
-    if (!record.isLease() && record.isExpiredAt(System.currentTimeMillis())) {
-      record = leaseOverExpired(k);
-    }
-    if (record.isLease()) {
-      statistics.recordMisses(1);
-      return new Versioned<>(null, record.version());
-    }
-    statistics.recordHits(1);
-    return new Versioned<>(codec.toValue(record), record.version());
   }
 
   /** An entry expired and not yet removed: removed now under the lock (with its EXPIRED event), then leased. */

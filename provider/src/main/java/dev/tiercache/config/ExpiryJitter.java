@@ -13,7 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param percent the spread as a share of each time to live, 1 to 100; 0 when the spread is fixed
  * @param fixedMillis the spread as a fixed time; 0 when it is a share
  */
-public record ExpiryJitter(int percent, long fixedMillis) {
+public record ExpiryJitter(int percent, long fixedMillis) implements java.io.Serializable {
 
   /** No jitter: entries live exactly their time to live. */
   public static final ExpiryJitter NONE = new ExpiryJitter(0, 0);

@@ -14,7 +14,7 @@ package dev.tiercache.config;
  *     the keys hottest in the other members' near caches (0: it starts empty)
  */
 public record NearCacheSettings(boolean enabled, int maxEntries, long timeToLiveMillis, long repairIntervalMillis,
-    int warmUpKeys) {
+    int warmUpKeys) implements java.io.Serializable {
 
   /** On, 10,000 entries per member, no time-to-live cap, repaired within 1 s, starting empty. */
   public static final NearCacheSettings DEFAULTS = new NearCacheSettings(true, 10_000, 0, 1_000, 0);

@@ -15,7 +15,7 @@ package dev.tiercache.config;
  * A reload that fails keeps the value (until it expires) and is counted; the next read after a while
  * tries again. Entries that never expire are never refreshed.
  */
-public record RefreshSettings(int afterPercent, long serveStaleMillis) {
+public record RefreshSettings(int afterPercent, long serveStaleMillis) implements java.io.Serializable {
 
   /** No refresh: an entry is loaded again only after it expired, by the read that misses it. */
   public static final RefreshSettings NONE = new RefreshSettings(0, 0);

@@ -9,7 +9,7 @@ package dev.tiercache.config;
  *
  * @param batchSize keys per {@code loadAll} call (1 to 100,000)
  */
-public record WarmUpSettings(int batchSize) {
+public record WarmUpSettings(int batchSize) implements java.io.Serializable {
 
   /** Batches of 1,000 keys. */
   public static final WarmUpSettings DEFAULTS = new WarmUpSettings(1_000);

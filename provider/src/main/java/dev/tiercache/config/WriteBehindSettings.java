@@ -15,7 +15,7 @@ import java.util.Objects;
  *     doubles from 100 ms up to this)
  */
 public record WriteBehindSettings(long delayMillis, int batchSize, int maxBacklog, WhenFull whenFull,
-    long maxRetryDelayMillis) {
+    long maxRetryDelayMillis) implements java.io.Serializable {
 
   /** What a write does when the backlog is full. Neither drops a write. */
   public enum WhenFull {
