@@ -151,6 +151,14 @@ final class Reads<K, V> {
    * was asked already.
    */
   CompletableFuture<V> readAsync(K key, Data k) {
+    return readAsync(key, k, true);
+  }
+
+  /**
+   * {@link #readAsync(Object, Data)}; {@code countMiss} false for a caller that loads a miss, whose
+   * single-flight load counts it under the lock.
+   */
+  CompletableFuture<V> readAsync(K key, Data k, boolean countMiss) {
     Object reservation = nearCache == null ? null : nearCache.reserve(key, k);
     CompletableFuture<CacheRecord> read;
     try {
@@ -165,7 +173,9 @@ final class Reads<K, V> {
         if (failure != null) {
           throw failure instanceof RuntimeException e ? e : new CacheException(failure);
         }
-        statistics.recordMisses(1);
+        if (countMiss) {
+          statistics.recordMisses(1);
+        }
         return null;
       }
       statistics.recordHits(1);

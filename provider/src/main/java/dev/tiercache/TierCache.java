@@ -101,6 +101,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final Reads<K, V> reads;
   /** Loads: through the loader if there is one ({@code loadAll} needs no read-through), or a caller's function. */
   private final ReadThrough<K, V> readThrough;
+  /** {@link #getAsync(Object, Function)}'s loads. */
+  private final AsyncReadThrough<K, V> asyncReadThrough;
   /** Whether a miss loads: a loader and read-through on. */
   private final boolean readsThrough;
   /** What a miss of {@code get} loads from: the loader with read-through on, else {@code null}. */
@@ -162,6 +164,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.reads = new Reads<>(records, codec, expiry, statistics, nearCache, refresher);
     this.readThrough = new ReadThrough<>(name, loader, hazelcast, records, codec, statistics, writeBehind,
         () -> closed);
+    this.asyncReadThrough = new AsyncReadThrough<>(name, readThrough);
     this.readThroughSource = readsThrough ? loader::load : null;
     ChangeWriter<K, V> changes = writer == null || !configuration.isWriteThrough() ? ChangeWriter.none()
         : writeBehind != null ? ChangeWriter.behind(writeBehind) : ChangeWriter.through(name, writer);
@@ -285,6 +288,31 @@ public final class TierCache<K, V> implements Cache<K, V> {
       statistics.recordTime(start, GET);
     }
     return value;
+  }
+
+  /**
+   * {@link #get(Object, Function)} for callers that must not block: the value of {@code key}, loaded on a
+   * miss through the future {@code mappingFunction} returns, once cluster-wide. A hit completes at once
+   * (L1) or when the L2 read arrives, holding no thread meanwhile. Callers on this member that miss the
+   * same key share one load; it runs on a loading thread of this cache (one per key in flight) that holds
+   * the key's lock until the future completes and the value is stored, so callers on other members wait
+   * for it and get its value. Failures, {@code null} results and statistics as in
+   * {@link #get(Object, Function)}. Spring's {@code Cache.retrieve(key, loader)} is this call.
+   */
+  public CompletableFuture<V> getAsync(K key,
+      Function<? super K, ? extends java.util.concurrent.CompletionStage<? extends V>> mappingFunction) {
+    checkOpen();
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(mappingFunction, "mapping function");
+    V hit = reads.nearHit(key);
+    if (hit != null) {
+      return CompletableFuture.completedFuture(hit);
+    }
+    Data k = codec.keyData(key);
+    CompletableFuture<V> read = expiry.accessKeepsExpiry() ? reads.readAsync(key, k, false)
+        : CompletableFuture.supplyAsync(() -> reads.readAndTouch(key, k)); // the access rule may lock
+    return read.thenCompose(value -> value != null ? CompletableFuture.completedFuture(value)
+        : asyncReadThrough.load(key, k, mappingFunction));
   }
 
   /**
@@ -669,6 +697,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
   void shutdown() {
     closed = true;
     readThrough.awaitLoads();
+    asyncReadThrough.close();
     records.close();
     if (refresher != null) {
       refresher.close();

@@ -22,7 +22,7 @@ import javax.cache.spi.CachingProvider;
  * per class loader in a weak map so that an unloaded web application's loader is not kept alive. The
  * default URI ({@value #DEFAULT_URI}) gives a standalone embedded member on 127.0.0.1 that joins no one,
  * unless the system property {@value #CONFIG_PROPERTY} names a {@code tiercache.yaml} for it. A URI that
- * locates a file ({@code classpath:}, {@code file:}, {@code jar:}, {@code http(s):}) names a
+ * locates a file ({@code classpath:}, or a URL: {@code file:}, {@code jar:}, {@code http:}...) names a
  * {@code tiercache.yaml} that may define a cluster; a bad file fails here, before any member starts. Any
  * other URI ({@code my-app}, {@code urn:orders}) is a name: a manager of its own, with the default
  * configuration, whose caches are apart from every other manager's (their map names carry the URI) and
@@ -38,10 +38,6 @@ public final class TierCachingProvider implements CachingProvider {
    * CacheManager uses instead of the built-in standalone defaults. Spring Boot reads the same name.
    */
   public static final String CONFIG_PROPERTY = "tiercache.config";
-
-  /** The URI schemes that locate a configuration file; see {@link #isConfigurationLocation}. */
-  private static final java.util.Set<String> CONFIGURATION_SCHEMES = java.util.Set.of("classpath", "file", "jar",
-      "http", "https");
 
   private static final AtomicInteger LOADER_IDS = new AtomicInteger();
   private static final Map<ClassLoader, String> LOADER_SCOPES = new WeakHashMap<>();
@@ -69,10 +65,10 @@ public final class TierCachingProvider implements CachingProvider {
   }
 
   /**
-   * Whether {@code uri} says where a {@code tiercache.yaml} is ({@code classpath:}, {@code file:},
-   * {@code jar:}, {@code http:} or {@code https:}); any other URI is a name, as JCache's reference
-   * implementation, Caffeine and Hazelcast read {@code URI.create("my-app")}. A scheme-less URI that looks
-   * like a file name is refused rather than read as a name, since its author meant a file.
+   * Whether {@code uri} says where a {@code tiercache.yaml} is ({@code classpath:}, or a scheme this JVM
+   * opens as a URL: {@code file:}, {@code jar:}, {@code http:}...); any other URI is a name, as JCache's
+   * reference implementation, Caffeine and Hazelcast read {@code URI.create("my-app")}. A scheme-less URI
+   * that looks like a file name is refused rather than read as a name, since its author meant a file.
    */
   static boolean isConfigurationLocation(URI uri) {
     String scheme = uri.getScheme();
@@ -84,7 +80,15 @@ public final class TierCachingProvider implements CachingProvider {
       }
       return false;
     }
-    return CONFIGURATION_SCHEMES.contains(scheme.toLowerCase(java.util.Locale.ROOT));
+    if ("classpath".equalsIgnoreCase(scheme)) {
+      return true;
+    }
+    try {
+      uri.toURL(); // file:, jar:, http:... any scheme this JVM can open as a URL
+      return true;
+    } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** A manager URI inside a map name: {@code :} separates a map name's parts and {@code @} is Hazelcast's. */

@@ -7,7 +7,8 @@
  * {@code BatchWrites}, {@code EntryProcessing}, {@code ChangeWriter} (where a change goes besides L2),
  * {@code L2Records} (the records under each key's lock), {@code L2Evictions} (what L2's bound
  * evicted), {@code Refresher} (background reloads), {@code WarmUp} (preloading at creation),
- * {@code VersionedWrites} (compare-and-set on an entry's version) and {@code KeyValueCodec} (store by
- * value).
+ * {@code VersionedWrites} (compare-and-set on an entry's version), {@code AsyncReadThrough} (loads
+ * whose callers wait without a thread), {@code CacheDirectory} (the caches the cluster knows) and
+ * {@code KeyValueCodec} (store by value).
  */
 package dev.tiercache;

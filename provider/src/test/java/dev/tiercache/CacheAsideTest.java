@@ -85,6 +85,50 @@ class CacheAsideTest {
   }
 
   /**
+   * The asynchronous form: 64 callers on two members miss at once, each handing a future that takes 300 ms;
+   * one query, and the callers hold no thread while they wait (they are all issued from one thread here).
+   */
+  @Test
+  void asyncCallersOnTwoMembersMissingOneKeyRunTheQueryOnce() throws Exception {
+    List<TierCache<String, String>> caches = open();
+    AtomicInteger queries = new AtomicInteger();
+    List<CompletableFuture<String>> gets = new ArrayList<>();
+    for (int t = 0; t < 64; t++) {
+      gets.add(caches.get(t % 2).getAsync("user:2", key -> {
+        queries.incrementAndGet();
+        return CompletableFuture.supplyAsync(() -> {
+          sleep(300);
+          return "row of " + key;
+        });
+      }));
+    }
+    for (CompletableFuture<String> get : gets) {
+      assertEquals("row of user:2", get.get(30, TimeUnit.SECONDS));
+    }
+    assertEquals(1, queries.get(), "64 misses on 2 members, one query");
+    assertEquals("row of user:2", caches.get(1).getAsync("user:2", key -> {
+      throw new AssertionError("a hit loads nothing");
+    }).get(10, TimeUnit.SECONDS));
+    assertEquals(1, caches.get(0).statistics().getCacheLoads() + caches.get(1).statistics().getCacheLoads());
+  }
+
+  @Test
+  void anAsyncLoadThatFailsFailsItsCallersAndTheNextCallTriesAgain() throws Exception {
+    List<TierCache<String, String>> caches = open();
+    IllegalStateException down = new IllegalStateException("database down");
+    CompletableFuture<String> failed = caches.get(0).getAsync("k", key -> CompletableFuture.failedFuture(down));
+    java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> failed.get(10, TimeUnit.SECONDS));
+    assertInstanceOf(CacheLoaderException.class, e.getCause());
+    assertSame(down, e.getCause().getCause());
+    assertFalse(caches.get(1).containsKey("k"));
+    assertEquals("v", caches.get(1).getAsync("k", key -> CompletableFuture.completedFuture("v"))
+        .get(10, TimeUnit.SECONDS));
+    assertEquals("v", caches.get(0).get("k"));
+    assertThrows(NullPointerException.class, () -> caches.get(0).getAsync("k", null));
+  }
+
+  /**
    * A reads the old row inside its function; B then updates the row and removes the cache entry. B's
    * remove waits for A's store, so it removes what A stored: after both, no member serves the old row.
    */

@@ -15,8 +15,9 @@ import org.springframework.cache.support.AbstractValueAdaptingCache;
  * value loader inside an entry processor, that is under the key's cluster-wide lock: however many threads
  * on however many application instances miss the same key at once, the method runs once and the
  * others get its value. {@link #retrieve(Object)} reads L2 asynchronously, without holding a thread
- * while it waits; {@link #retrieve(Object, Supplier)} loads a miss through the supplied future and
- * stores the result (not single-flight: two instances missing at once may both load). {@link #clear()} empties the cache only: it never calls the cache writer, so
+ * while it waits; {@link #retrieve(Object, Supplier)} loads a miss through the supplied future once
+ * cluster-wide, and its waiting callers hold no thread either. {@link #clear()} empties the cache only:
+ * it never calls the cache writer, so
  * {@code @CacheEvict(allEntries = true)} on a write-through cache deletes no rows. Spring's
  * {@code NullValue} is stored like any value, so cached nulls survive the trip through L2.
  */
@@ -82,16 +83,9 @@ public final class TiercacheCache extends AbstractValueAdaptingCache {
   @Override
   @SuppressWarnings("unchecked")
   public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
-    return cache.getAsync(key).thenCompose(stored -> {
-      if (stored != null) {
-        return CompletableFuture.completedFuture((T) fromStoreValue(stored));
-      }
-      // Storing is a blocking cache call: it runs on the common pool, never on a Hazelcast thread.
-      return valueLoader.get().thenApplyAsync(value -> {
-        cache.putIfAbsent(key, toStoreValue(value));
-        return value;
-      });
-    });
+    // One load cluster-wide; the callers that wait for it hold no thread (TierCache.getAsync(key, function)).
+    return cache.getAsync(key, k -> valueLoader.get().thenApply(this::toStoreValue))
+        .thenApply(stored -> (T) fromStoreValue(stored));
   }
 
   @Override

@@ -57,6 +57,21 @@ public class TestApp {
     }
 
     static final AtomicInteger ASYNC_LOADS = new AtomicInteger();
+    static final AtomicInteger ASYNC_SYNC_LOADS = new AtomicInteger();
+
+    /** Asynchronous and {@code sync}: Spring calls {@code Cache.retrieve(key, loader)}. A slow query. */
+    @Cacheable(cacheNames = "products", sync = true)
+    public java.util.concurrent.CompletableFuture<String> findAsyncOnce(String id) {
+      ASYNC_SYNC_LOADS.incrementAndGet();
+      return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return "async-once-" + id;
+      });
+    }
 
     @Cacheable(cacheNames = "products")
     public java.util.concurrent.CompletableFuture<String> findAsync(String id) {

@@ -104,6 +104,37 @@ class TwoApplicationsTest {
     assertEquals(1, TestApp.ProductRepository.LOADS.get(), "64 concurrent misses on two applications, one call");
   }
 
+  /**
+   * {@code @Cacheable(sync = true)} on a method returning a future: Spring's {@code Cache.retrieve(key, loader)}.
+   * 32 callers on each application at once, one call of the method; the callers wait on futures, not threads.
+   * The native route only: Spring's own {@code JCacheCache} refuses future-based retrieval on the standard one.
+   */
+  @org.junit.jupiter.api.Test
+  void asyncSyncCacheableRunsTheMethodOnceFor32CallersOnEachOfTwoApplications() throws Exception {
+    startTwoApplications("native");
+    TestApp.ProductRepository.ASYNC_SYNC_LOADS.set(0);
+    ExecutorService pool = Executors.newFixedThreadPool(64);
+    try {
+      CyclicBarrier start = new CyclicBarrier(64);
+      List<Future<java.util.concurrent.CompletableFuture<String>>> calls = new ArrayList<>();
+      for (int t = 0; t < 64; t++) {
+        TestApp.ProductRepository repository = repository(t % 2);
+        calls.add(pool.submit(() -> {
+          start.await();
+          return repository.findAsyncOnce("p9");
+        }));
+      }
+      for (Future<java.util.concurrent.CompletableFuture<String>> call : calls) {
+        assertEquals("async-once-p9", call.get(30, TimeUnit.SECONDS).get(30, TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, TestApp.ProductRepository.ASYNC_SYNC_LOADS.get(), "64 concurrent misses, one call");
+    assertEquals("async-once-p9", repository(1).findAsyncOnce("p9").get(10, TimeUnit.SECONDS), "now a hit");
+    assertEquals(1, TestApp.ProductRepository.ASYNC_SYNC_LOADS.get());
+  }
+
   @ParameterizedTest(name = "{0} route")
   @ValueSource(strings = {"native", "jcache"})
   void theApplicationsShareEntriesAndPutEvictAndNullsBehave(String route) throws Exception {
