@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The near cache (L1) of one cache on this member: a bounded Caffeine cache from key to the value last
- * read from L2, with that record's version and expiry.
+ * read from L2, with that record's version and expiry. L1 finds an entry exactly when L2 would: a key
+ * whose equality agrees with its serialized form (see {@link KeyIdentity}) is held as itself, any other
+ * by its serialized form, which is what L2 compares.
  *
  * <p>Invariant: for each key L1 holds nothing, a reservation of a read in flight, or an {@link Entry}
  * made from one L2 record as it was read; nothing is changed in place, only put, replaced or removed,
@@ -70,7 +72,7 @@ public final class NearCache {
       builder.expireAfterWrite(settings.timeToLiveMillis(), TimeUnit.MILLISECONDS);
     }
     this.entries = builder.build();
-    this.invalidations = new NearCacheInvalidations(entries);
+    this.invalidations = new NearCacheInvalidations(entries, serialization);
     this.listener = map.addEntryListener(invalidations, false);
     this.repair = NearCacheRepair.scheduled(cacheName, entries.asMap(), map, partitions,
         settings.repairIntervalMillis());
@@ -78,7 +80,7 @@ public final class NearCache {
 
   /** The entry held for {@code key}, live or expired, or {@code null}. */
   public Entry get(Object key) {
-    Object held = entries.getIfPresent(key);
+    Object held = entries.getIfPresent(KeyIdentity.byValue(key.getClass()) ? key : serialization.toData(key));
     return held instanceof Entry entry ? entry : null;
   }
 
@@ -87,9 +89,8 @@ public final class NearCache {
    * {@link #release}, or {@code null} if another read holds one (this read then caches nothing).
    */
   public Object reserve(Object key, Data k) {
-    Object own = Immutables.isImmutable(key.getClass()) ? key : serialization.toObject(k);
-    Reservation reservation = new Reservation(own);
-    return entries.asMap().putIfAbsent(own, reservation) == null ? reservation : null;
+    Reservation reservation = new Reservation(KeyIdentity.of(key, k));
+    return entries.asMap().putIfAbsent(reservation.key, reservation) == null ? reservation : null;
   }
 
   /**
@@ -110,14 +111,9 @@ public final class NearCache {
     }
   }
 
-  /** Drops {@code key} (its value or its reservation). */
-  public void invalidate(Object key) {
-    entries.invalidate(key);
-  }
-
-  /** Drops the key of a serialized key. */
+  /** Drops the key of a serialized key (its value or its reservation). */
   public void invalidate(Data k) {
-    entries.invalidate(serialization.toObject(k));
+    entries.invalidate(KeyIdentity.of(serialization.toObject(k), k));
   }
 
   public void invalidateAll() {
@@ -164,7 +160,7 @@ public final class NearCache {
     Map<Object, Object> copy = new HashMap<>();
     entries.asMap().forEach((key, held) -> {
       if (held instanceof Entry entry) {
-        copy.put(key, entry.value());
+        copy.put(key instanceof Data k ? serialization.toObject(k) : key, entry.value());
       }
     });
     return copy;

@@ -1,5 +1,8 @@
 package dev.tiercache.nearcache;
 
+import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.map.impl.DataAwareEntryEvent;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.map.MapEvent;
@@ -30,12 +33,14 @@ final class NearCacheInvalidations implements EntryAddedListener<Object, Object>
   private static volatile double dropShare;
 
   private final Cache<Object, Object> entries;
+  private final SerializationService serialization;
   private final LongAdder invalidations = new LongAdder();
   private final LongAdder dropped = new LongAdder();
   private volatile boolean closed;
 
-  NearCacheInvalidations(Cache<Object, Object> entries) {
+  NearCacheInvalidations(Cache<Object, Object> entries, SerializationService serialization) {
     this.entries = entries;
+    this.serialization = serialization;
   }
 
   /** Test hook: drop this share (0 to 1) of the cluster's invalidation messages in this JVM. */
@@ -74,7 +79,11 @@ final class NearCacheInvalidations implements EntryAddedListener<Object, Object>
     if (ignored()) {
       return;
     }
-    entries.invalidate(event.getKey());
+    Object key = event.getKey();
+    // L2's own bytes of the key when the event has them: a key held by its serialized form must be
+    // dropped by exactly those bytes (serializing the deserialized key again may give others).
+    Data k = event instanceof DataAwareEntryEvent<?, ?> withData ? withData.getKeyData() : serialization.toData(key);
+    entries.invalidate(KeyIdentity.of(key, k));
     invalidations.increment();
   }
 
