@@ -1,6 +1,7 @@
 package dev.tiercache;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import dev.tiercache.cluster.CacheNames;
 import dev.tiercache.cluster.Members;
 import dev.tiercache.config.CacheSettings;
@@ -54,6 +55,9 @@ public final class TierCacheManager implements javax.cache.CacheManager {
   private final Map<String, String> incarnations = new ConcurrentHashMap<>();
   private final CacheDirectory directory;
   private final UUID removals;
+  /** The lifecycle listener that marks the member stopped, so that no call asks the member itself. */
+  private final UUID lifecycle;
+  private volatile boolean memberStopped;
   private volatile boolean closed;
 
   TierCacheManager(TierCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties,
@@ -65,6 +69,15 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     this.config = config;
     this.scope = scope;
     this.member = Members.acquire(config);
+    // Every cache call checks that its manager is open: a flag the member's lifecycle sets, read in one
+    // volatile load, rather than the member's own state through its proxy on every get.
+    this.lifecycle = member.instance().getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.SHUTTING_DOWN
+          || event.getState() == LifecycleEvent.LifecycleState.SHUTDOWN) {
+        memberStopped = true;
+      }
+    });
+    this.memberStopped = !member.instance().getLifecycleService().isRunning();
     this.directory = new CacheDirectory(member.instance(), scope);
     this.removals = directory.onRemoved(this::destroyedElsewhere);
     try {
@@ -348,6 +361,11 @@ public final class TierCacheManager implements javax.cache.CacheManager {
     }
     closed = true;
     directory.stopListening(removals);
+    try {
+      member.instance().getLifecycleService().removeLifecycleListener(lifecycle);
+    } catch (RuntimeException e) {
+      // the member has stopped: its listeners are gone with it
+    }
     synchronized (caches) {
       for (TierCache<?, ?> cache : caches.values()) {
         cache.shutdown();
@@ -362,7 +380,7 @@ public final class TierCacheManager implements javax.cache.CacheManager {
 
   @Override
   public boolean isClosed() {
-    return closed || !member.instance().getLifecycleService().isRunning();
+    return closed || memberStopped;
   }
 
   @Override

@@ -62,9 +62,16 @@ public final class NearCache {
   private final NearCacheInvalidations invalidations;
   private final UUID listener;
   private final NearCacheRepair repair;
+  /** Whether every key of this cache is held as itself (see the constructor). */
+  private final boolean keysByValue;
 
+  /**
+   * {@code keyType}: the cache's configured key type. When it is a final class held as itself (String,
+   * Long...), every key is (the cache checks types), and a hit skips the per-key look at its class.
+   */
   public NearCache(String cacheName, IMap<Object, CacheRecord> map, PartitionService partitions,
-      SerializationService serialization, NearCacheSettings settings) {
+      SerializationService serialization, NearCacheSettings settings, Class<?> keyType) {
+    this.keysByValue = java.lang.reflect.Modifier.isFinal(keyType.getModifiers()) && KeyIdentity.byValue(keyType);
     this.map = map;
     this.serialization = serialization;
     Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(settings.maxEntries());
@@ -80,7 +87,8 @@ public final class NearCache {
 
   /** The entry held for {@code key}, live or expired, or {@code null}. */
   public Entry get(Object key) {
-    Object held = entries.getIfPresent(KeyIdentity.byValue(key.getClass()) ? key : serialization.toData(key));
+    Object held = entries.getIfPresent(
+        keysByValue || KeyIdentity.byValue(key.getClass()) ? key : serialization.toData(key));
     return held instanceof Entry entry ? entry : null;
   }
 
