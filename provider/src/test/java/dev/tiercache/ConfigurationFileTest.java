@@ -119,4 +119,30 @@ class ConfigurationFileTest {
         () -> provider.getCacheManager(file.toUri(), null));
     assertTrue(e.getMessage().contains("tiercache.cluster.name"), e.getMessage());
   }
+
+  /** Each of these passed the parser before and went wrong later, silently or with Hazelcast's raw error. */
+  @Test
+  void mistakesThatUsedToPassAreNamedWithTheirLine(@TempDir Path dir) throws Exception {
+    assertRefused(dir, "tiercache:\n  caches:\n    orders:\n      max-entries: 10\n    orders:\n      backups: 0\n",
+        "line 5, 'tiercache.caches.orders': given twice (first on line 3)");
+    assertRefused(dir, "tiercache:\n  defaults:\n    backups: 1\n    backups: 2\n",
+        "line 4, 'tiercache.defaults.backups': given twice (first on line 3)");
+    assertRefused(dir, "tiercache:\n  cluster:\n    name: orders\n",
+        "'tiercache.cluster.members': a cluster named 'orders' needs its members");
+    String cluster = "tiercache:\n  cluster:\n    name: c\n    members: [127.0.0.1:5701]\n    bind-address: ";
+    assertRefused(dir, cluster + "0.0.0.0\n", "line 5, 'tiercache.cluster.bind-address': '0.0.0.0' (any address)");
+    assertRefused(dir, cluster + "localhost\n", "'localhost' is not an IP address");
+    assertRefused(dir, cluster + "203.0.113.7\n", "'203.0.113.7' is not an address of this machine");
+  }
+
+  private void assertRefused(Path dir, String yaml, String expected) throws Exception {
+    Path file = Files.createTempFile(dir, "tiercache-", ".yaml");
+    Files.writeString(file, yaml);
+    int members = Hazelcast.getAllHazelcastInstances().size();
+    TiercacheConfigException e = assertThrows(TiercacheConfigException.class,
+        () -> provider.getCacheManager(file.toUri(), null));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+    assertTrue(e.getMessage().contains(file.getFileName().toString()), "names the file: " + e.getMessage());
+    assertEquals(members, Hazelcast.getAllHazelcastInstances().size(), "no member started");
+  }
 }

@@ -160,7 +160,7 @@ public final class ConfigLoader {
       Node value = tuple.getValueNode();
       switch (key) {
         case "name" -> name = scalar(value, keyPath);
-        case "bind-address" -> bind = scalar(value, keyPath);
+        case "bind-address" -> bind = bindAddress(value, keyPath);
         case "port" -> port = integer(value, keyPath, 1, 65535);
         default -> {
           if (!(value instanceof SequenceNode list)) {
@@ -180,7 +180,46 @@ public final class ConfigLoader {
       throw error(node, path + ".name", "a cluster with members needs a name, so that separate clusters "
           + "on one machine never join each other");
     }
+    if (members.isEmpty() && name != null) {
+      throw error(node, path + ".members", "a cluster named '" + name + "' needs its members (host:port "
+          + "list): without them this member joins nobody and the name does nothing; leave the cluster "
+          + "section out for a standalone member");
+    }
     return new ClusterSettings(name, bind, port, members);
+  }
+
+  /**
+   * The one address this member binds: an IP address of one of this machine's interfaces. Not a host
+   * name (the member would bind whatever it resolves to, and Hazelcast matches interfaces by address),
+   * not the wildcard {@code 0.0.0.0} (a member announces the address it binds; the others could not
+   * reach "any").
+   */
+  private String bindAddress(Node node, String path) {
+    String text = scalar(node, path).trim();
+    boolean literal = text.matches("\\d{1,3}(\\.\\d{1,3}){3}")
+        || (text.contains(":") && text.matches("[0-9a-fA-F:.]+"));
+    if (!literal) {
+      throw error(node, path, "'" + text + "' is not an IP address: give this machine's address on the network "
+          + "the members share (a host name is not resolved here)");
+    }
+    java.net.InetAddress address;
+    try {
+      address = java.net.InetAddress.getByName(text); // a literal: no lookup
+    } catch (java.net.UnknownHostException e) {
+      throw error(node, path, "'" + text + "' is not an IP address");
+    }
+    if (address.isAnyLocalAddress()) {
+      throw error(node, path, "'" + text + "' (any address) cannot be announced to the other members: give "
+          + "this machine's address on the network they share, such as 127.0.0.1 on one machine");
+    }
+    try {
+      if (java.net.NetworkInterface.getByInetAddress(address) == null) {
+        throw error(node, path, "'" + text + "' is not an address of this machine: no network interface has it");
+      }
+    } catch (java.net.SocketException e) {
+      throw error(node, path, "cannot list this machine's network interfaces to check '" + text + "': " + e);
+    }
+    return text;
   }
 
   private CacheSettings readCache(Node node, String path, CacheSettings base) {
@@ -449,11 +488,23 @@ public final class ConfigLoader {
     throw error(node, path, "expected a single value");
   }
 
+  /** A section of key: value pairs; a key given twice in it is an error (YAML would keep the last one). */
   private MappingNode mapping(Node node, String path) {
-    if (node instanceof MappingNode m) {
-      return m;
+    if (!(node instanceof MappingNode m)) {
+      throw error(node, path, "expected a section of key: value pairs");
     }
-    throw error(node, path, "expected a section of key: value pairs");
+    Map<String, Node> seen = new java.util.HashMap<>();
+    for (NodeTuple tuple : m.getValue()) {
+      if (tuple.getKeyNode() instanceof ScalarNode key) {
+        Node first = seen.putIfAbsent(key.getValue(), key);
+        if (first != null) {
+          throw error(key, path.equals("(document)") ? key.getValue() : path + "." + key.getValue(),
+              "given twice (first on line " + (first.getStartMark().getLine() + 1) + "); the second would "
+              + "silently replace the first");
+        }
+      }
+    }
+    return m;
   }
 
   private String keyOf(NodeTuple tuple) {

@@ -9,6 +9,8 @@
  *       changes it.
  *   <li>{@code NearCacheRepair} checks the entries against the versions L2 holds, twice per repair
  *       interval, and drops those L2 does not vouch for: the net under lost invalidations.
+ *   <li>{@code KeyIdentity} says what L1 keys an entry by: the key itself where its equality agrees
+ *       with its serialized form, else that form, so that L1 finds an entry exactly when L2 would.
  *   <li>How a hit copies: {@code Immutables} says which types need no copy (the instance is shared);
  *       {@code FieldCopier} copies plain serializable graphs field by field; anything else is
  *       deserialized from the serialized form the entry keeps.
