@@ -40,7 +40,7 @@ public final class ConfigLoader {
   private static final Set<String> NEAR_CACHE_KEYS =
       Set.of("enabled", "max-entries", "time-to-live", "repair-interval", "warm-up");
   private static final Set<String> WRITE_BEHIND_KEYS =
-      Set.of("delay", "batch-size", "max-backlog", "when-full", "max-retry-delay");
+      Set.of("delay", "batch-size", "max-backlog", "when-full", "max-retry-delay", "max-attempts");
   private static final Set<String> EXPIRY_KEYS = Set.of("after-create", "after-write", "after-access", "jitter");
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final Pattern PERCENT = Pattern.compile("(\\d{1,9})\\s*%");
@@ -291,6 +291,7 @@ public final class ConfigLoader {
     int maxBacklog = d.maxBacklog();
     WriteBehindSettings.WhenFull whenFull = d.whenFull();
     long maxRetryDelay = d.maxRetryDelayMillis();
+    int maxAttempts = d.maxAttempts();
     if (!(node instanceof ScalarNode s && s.getValue().isEmpty())) {
       for (NodeTuple tuple : mapping(node, path).getValue()) {
         String key = keyOf(tuple);
@@ -302,6 +303,7 @@ public final class ConfigLoader {
           case "batch-size" -> batchSize = integer(value, keyPath, 1, 100_000);
           case "max-backlog" -> maxBacklog = integer(value, keyPath, 1, Integer.MAX_VALUE);
           case "max-retry-delay" -> maxRetryDelay = Math.max(100, duration(value, keyPath));
+          case "max-attempts" -> maxAttempts = integer(value, keyPath, 1, 1_000_000);
           default -> {
             String text = scalar(value, keyPath);
             try {
@@ -313,7 +315,7 @@ public final class ConfigLoader {
         }
       }
     }
-    return new WriteBehindSettings(delay, batchSize, maxBacklog, whenFull, maxRetryDelay);
+    return new WriteBehindSettings(delay, batchSize, maxBacklog, whenFull, maxRetryDelay, maxAttempts);
   }
 
   private long durationOrZero(Node node, String path) {

@@ -6,7 +6,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +23,11 @@ import javax.cache.integration.CacheWriter;
 /**
  * Hands a flush's due changes to the cache writer, one batch at a time. A change is noted
  * {@linkplain #completed() completed}, and so may be dropped from the backlog, only once the writer has
- * taken it, or once the writer rejected it alone too and it went to the dead-letter sink; every other
- * change stays to be tried again, after a wait that doubles from 100 ms up to the configured maximum
- * and starts over once the writer takes a batch.
+ * taken it, or once it went to the dead-letter sink: at once if the writer rejected its data alone too,
+ * or after {@code max-attempts} failures alone in rounds where the writer took other changes (a poison
+ * record: it is tried alone meanwhile, so it never holds the batches up). A failure with nothing taken
+ * is an outage: every change stays, counting nothing, and the next try waits, the wait doubling from
+ * 100 ms up to the configured maximum and starting over once the writer takes a batch.
  *
  * <p>Used by one flush at a time (under the flush lock, {@link Flusher}); the counters may be read from
  * any thread.
@@ -42,6 +44,8 @@ final class BatchWriter<K, V> {
   private static final Logger LOG = Logger.getLogger(WriteBehind.class.getName());
   private static final long FIRST_RETRY_DELAY_MILLIS = 100;
   private static final int RECENT_BATCHES = 4096;
+  /** How many failed changes are tried alone, with none taken, before the writer is taken to be down. */
+  private static final int OUTAGE_PROBES = 3;
 
   private final String cacheName;
   private final CacheWriter<K, V> writer;
@@ -64,6 +68,8 @@ final class BatchWriter<K, V> {
   private long retryDelay = FIRST_RETRY_DELAY_MILLIS;
   /** Changes handed to the writer successfully (or dead-lettered) since the flush last took them, by key. */
   private final Map<Object, PendingWrite> completed = new HashMap<>();
+  /** Failed attempts of changes that failed alone while the writer took others (suspects), by key. */
+  private final Map<Object, Integer> attempts = new HashMap<>();
 
   BatchWriter(String cacheName, CacheWriter<K, V> writer, Function<byte[], ? extends V> values,
       DeadLetterSink deadLetters, WriteBehindSettings settings, LongSupplier clock) {
@@ -83,12 +89,20 @@ final class BatchWriter<K, V> {
     return completed;
   }
 
-  /** One batch: writes first, then deletes (distinct keys, so their order does not matter). */
+  /**
+   * One batch: writes first, then deletes (distinct keys, so their order does not matter). Changes that
+   * failed alone before (suspects) are left out of the batch and tried alone after it, so that a change
+   * the writer cannot take costs the batch nothing. Returns whether the round may go on: {@code false}
+   * after an outage (nothing taken), the flusher then waits.
+   */
   boolean writeBatch(List<Map.Entry<Object, PendingWrite>> batch) {
     Map<Object, PendingWrite> writes = new LinkedHashMap<>();
     Map<Object, PendingWrite> deletes = new LinkedHashMap<>();
+    Map<Object, PendingWrite> suspects = new LinkedHashMap<>();
     for (Map.Entry<Object, PendingWrite> e : batch) {
-      (e.getValue().isDelete() ? deletes : writes).put(e.getKey(), e.getValue());
+      Map<Object, PendingWrite> group = attempts.containsKey(e.getKey()) ? suspects
+          : e.getValue().isDelete() ? deletes : writes;
+      group.put(e.getKey(), e.getValue());
     }
     recordBatchSize(batch.size());
     boolean ok = true;
@@ -98,11 +112,22 @@ final class BatchWriter<K, V> {
     if (ok && !deletes.isEmpty()) {
       ok = apply(deletes, true);
     }
+    if (ok && !suspects.isEmpty()) {
+      ok = trySuspects(suspects, !writes.isEmpty() || !deletes.isEmpty());
+    }
     if (ok) {
       retryDelay = FIRST_RETRY_DELAY_MILLIS;
       nextAttemptAt = 0;
     }
     return ok;
+  }
+
+  /**
+   * Tries each suspect alone. {@code writerWorks}: the writer took changes in this round already, so a
+   * suspect's failure is its own and counts an attempt.
+   */
+  private boolean trySuspects(Map<Object, PendingWrite> suspects, boolean writerWorks) {
+    return alone(suspects, suspects.keySet(), writerWorks, null);
   }
 
   /** Hands the changes to the writer; notes as completed exactly those it took. */
@@ -122,43 +147,91 @@ final class BatchWriter<K, V> {
       lastError = String.valueOf(e);
       Set<Object> failed = keysOf(remaining, delete);
       completed(changes, failed, delete);
-      if (isRejection(e)) {
-        return isolate(changes, failed, delete);
+      if (failed.size() == 1 && !isRejection(e)) {
+        // One change failed alone: it was its own probe. Whose fault it is, the round cannot tell.
+        return alone(changes, failed, false, e);
       }
-      retries.increment();
-      backOff(e);
-      return false;
+      return alone(changes, failed, false, null);
     }
     completed(changes, Set.of(), delete);
     return true;
   }
 
-  /** After a rejection, tries the failed changes one by one; those still rejected become dead letters. */
-  private boolean isolate(Map<Object, PendingWrite> changes, Set<Object> failed, boolean delete) {
-    for (Object key : failed) {
+  /**
+   * Tries the failed changes of a batch one by one, or a batch's suspects. A rejection of the data
+   * dead-letters the change at once; any other failure is a failed attempt, which counts only once the
+   * writer has taken some change alone in this round (else it may be down) or {@code writerWorks}: the
+   * change becomes a suspect, and at {@code max-attempts} a dead letter. If the first
+   * {@value #OUTAGE_PROBES} tried all fail and nothing was taken, the writer is taken to be down: the
+   * round stops, counting nothing, and waits. {@code alreadyFailed}: the failure of a change that was
+   * alone in its batch (not tried again).
+   */
+  private boolean alone(Map<Object, PendingWrite> changes, Set<Object> keys, boolean writerWorks,
+      RuntimeException alreadyFailed) {
+    Map<Object, RuntimeException> failures = new LinkedHashMap<>();
+    RuntimeException outage = alreadyFailed;
+    for (Object key : keys) {
+      if (!writerWorks && failures.size() >= OUTAGE_PROBES) {
+        break;
+      }
       PendingWrite change = changes.get(key);
+      boolean delete = change.isDelete();
       try {
+        if (alreadyFailed != null) {
+          throw alreadyFailed;
+        }
         if (delete) {
           writer.delete(key);
         } else {
           writer.write(entryOf(key, change));
         }
         completed(Map.of(key, change), Set.of(), delete);
+        attempts.remove(key);
+        writerWorks = true;
       } catch (RuntimeException e) {
         lastError = String.valueOf(e);
-        if (!isRejection(e)) {
-          retries.increment();
-          backOff(e);
-          return false;
+        if (isRejection(e)) { // an answer about the data: the writer is up
+          deadLetter(key, change, String.valueOf(rootCause(e)), "the system of record rejected it for good");
+          writerWorks = true;
+          continue;
         }
-        deadLetters.deadLetter(key, change.value(), String.valueOf(rootCause(e)));
-        completed.put(key, change); // dropped with the others: it is kept as a dead letter now
-        deadLettered.increment();
-        LOG.warning("Write-behind of cache " + cacheName + ": the system of record rejected the change of key "
-            + key + " for good; it is kept as a dead letter: " + rootCause(e));
+        failures.put(key, e);
+        outage = e;
       }
     }
-    return true;
+    if (failures.isEmpty()) {
+      return true;
+    }
+    if (!writerWorks) {
+      retries.increment();
+      backOff(outage);
+      return false;
+    }
+    failures.forEach((key, e) -> {
+      int tries = attempts.merge(key, 1, Integer::sum);
+      if (tries >= settings.maxAttempts()) {
+        deadLetter(key, changes.get(key), "failed " + tries + " times while the writer took other changes: "
+            + rootCause(e), "it failed " + tries + " times alone while the writer took other changes");
+      } else {
+        LOG.warning("Write-behind of cache " + cacheName + ": the change of key " + key + " failed alone ("
+            + tries + " of " + settings.maxAttempts() + " attempts) while the writer took others; it is tried "
+            + "again alone: " + e);
+      }
+    });
+    return true; // the others flowed; the suspects wait for the next round
+  }
+
+  /**
+   * Keeps {@code change} as a dead letter with {@code error} and counts it completed: it is dropped from
+   * the backlog. {@code why} is for the log.
+   */
+  private void deadLetter(Object key, PendingWrite change, String error, String why) {
+    deadLetters.deadLetter(key, change.value(), error);
+    completed.put(key, change);
+    attempts.remove(key);
+    deadLettered.increment();
+    LOG.warning("Write-behind of cache " + cacheName + ": " + why + ", so the change of key " + key
+        + " is kept as a dead letter: " + error);
   }
 
   /** Notes the changes the writer took, for the flush to drop when it ends. */
@@ -209,7 +282,7 @@ final class BatchWriter<K, V> {
   }
 
   private static Set<Object> keysOf(Collection<?> remaining, boolean delete) {
-    Set<Object> keys = new HashSet<>();
+    Set<Object> keys = new LinkedHashSet<>(); // the batch's order: tried alone in it
     for (Object o : remaining) {
       keys.add(delete ? o : ((Cache.Entry<?, ?>) o).getKey());
     }

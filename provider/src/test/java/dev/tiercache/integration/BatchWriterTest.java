@@ -95,7 +95,8 @@ class BatchWriterTest {
     assertEquals(2, batchWriter.written());
     assertEquals(1, batchWriter.retries());
     assertEquals(NOW + 100, batchWriter.nextAttemptAt());
-    assertEquals(List.of("writeAll [a, b, c, d]"), writer.calls, "not a rejection: nothing is tried alone");
+    assertEquals(List.of("writeAll [a, b, c, d]", "write c", "write d"), writer.calls,
+        "the changes left are tried alone (at most three), and none is taken: an outage");
     assertTrue(deadLetters.isEmpty());
     assertEquals(String.valueOf(writer.outage), batchWriter.lastError());
   }
@@ -160,16 +161,68 @@ class BatchWriterTest {
   }
 
   @Test
-  void anOutageWhileTryingChangesAloneStopsThereAndBacksOff() {
+  void aChangeThatFailsAloneWhileOthersAreTakenIsRetriedNotDeadLettered() {
     writer.rejected = Set.of("b");
-    writer.outageOn = "b"; // the database goes away as b is tried alone
+    writer.outageOn = "b"; // b fails alone with an error that is not about its data
     writer.outage = new CacheWriterException("connection refused");
-    assertFalse(batchWriter.writeBatch(List.of(put("a", "1"), put("b", "poison"), put("c", "3"))));
-    assertEquals(List.of("writeAll [a, b, c]", "write a", "write b"), writer.calls);
-    assertEquals(Set.of("a"), batchWriter.completed().keySet(), "b and c stay to be retried");
-    assertTrue(deadLetters.isEmpty());
+    assertTrue(batchWriter.writeBatch(List.of(put("a", "1"), put("b", "poison"), put("c", "3"))));
+    assertEquals(List.of("writeAll [a, b, c]", "write a", "write b", "write c"), writer.calls, "c still flows");
+    assertEquals(Set.of("a", "c"), batchWriter.completed().keySet(), "b stays to be retried");
+    assertTrue(deadLetters.isEmpty(), "one failed attempt of " + SETTINGS.maxAttempts());
+    assertEquals(0, batchWriter.nextAttemptAt(), "the writer works: no wait");
+  }
+
+  @Test
+  void anOutageWhileTryingChangesAloneStopsAfterThreeAndBacksOff() {
+    assertTrue(batchWriter.writeBatch(List.of(put("x", "0")))); // the writer was up
+    writer.calls.clear();
+    writer.outage = new CacheWriterException("connection refused"); // then everything fails
+    List<Map.Entry<Object, PendingWrite>> batch = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      batch.add(put("k" + i, "v"));
+    }
+    assertFalse(batchWriter.writeBatch(batch));
+    assertEquals(List.of("writeAll [k0, k1, k2, k3, k4, k5, k6, k7, k8, k9]", "write k0", "write k1", "write k2"),
+        writer.calls, "three tried alone, none taken: the writer is down");
+    assertEquals(Set.of("x"), batchWriter.completed().keySet());
+    assertTrue(deadLetters.isEmpty(), "an outage dead-letters nothing");
     assertEquals(1, batchWriter.retries());
     assertEquals(NOW + 100, batchWriter.nextAttemptAt());
+  }
+
+  /**
+   * The measured stall: one key the writer throws on (not a data error) failed every batch it was in, forever.
+   * Now it is tried alone while the others go in batches, and after max-attempts (3 here) it is a dead letter.
+   */
+  @Test
+  void aPoisonRecordIsTriedAloneWhileTheOthersFlowAndBecomesADeadLetterAfterMaxAttempts() {
+    BatchWriter<String, String> threeTries = new BatchWriter<>("test", writer, value -> new String(value, UTF_8),
+        (key, value, error) -> deadLetters.put(key, new DeadLettered(value, error)), SETTINGS.withMaxAttempts(3),
+        clock::get);
+    writer.poison = Set.of("p");
+    assertTrue(threeTries.writeBatch(List.of(put("a", "1"), put("p", "x"), put("c", "3"))));
+    assertEquals(List.of("writeAll [a, p, c]", "write a", "write p", "write c"), writer.calls);
+    assertEquals(Set.of("a", "c"), threeTries.completed().keySet());
+    threeTries.completed().clear();
+    writer.calls.clear();
+
+    assertTrue(threeTries.writeBatch(List.of(put("d", "4"), put("p", "x"), put("e", "5"))));
+    assertEquals(List.of("writeAll [d, e]", "write p"), writer.calls, "the suspect is kept out of the batch");
+    assertEquals(Set.of("d", "e"), threeTries.completed().keySet());
+    threeTries.completed().clear();
+
+    writer.outage = new CacheWriterException("connection refused");
+    assertFalse(threeTries.writeBatch(List.of(put("p", "x"))), "alone in its round, and it fails: maybe an outage");
+    writer.outage = null;
+    assertTrue(deadLetters.isEmpty(), "a round with nothing taken counts no attempt");
+    clock.addAndGet(1_000);
+
+    assertTrue(threeTries.writeBatch(List.of(put("f", "6"), put("p", "x"))));
+    assertEquals(Map.of("a", "1", "c", "3", "d", "4", "e", "5", "f", "6"), writer.rows, "every other change written");
+    assertEquals(Set.of("p"), deadLetters.keySet(), "third failure while others flowed");
+    assertTrue(deadLetters.get("p").error().contains("failed 3 times"), deadLetters.get("p").error());
+    assertTrue(threeTries.completed().containsKey("p"), "dropped from the backlog, kept as a dead letter");
+    assertEquals(1, threeTries.deadLettered());
   }
 
   @Test
@@ -212,6 +265,8 @@ class BatchWriterTest {
     RuntimeException outage;
     int failAfter;
     String outageOn;
+    /** Keys the writer fails on with an error that is not about the data (a poison record). */
+    Set<String> poison = Set.of();
     private final Map<String, Throwable> rootCauses = new LinkedHashMap<>();
 
     Throwable rootCauseOf(String key) {
@@ -257,6 +312,9 @@ class BatchWriterTest {
       if (outage != null && (outageOn == null || outageOn.equals(key))) {
         throw outage;
       }
+      if (poison.contains(key)) {
+        throw new IllegalStateException("cannot write " + key);
+      }
       if (rejected.contains(key)) {
         throw rejectionOf(key);
       }
@@ -271,6 +329,11 @@ class BatchWriterTest {
           it.remove();
         }
         throw outage;
+      }
+      for (T item : items) {
+        if (poison.contains(keyOf.apply(item))) {
+          throw new IllegalStateException("cannot write " + keyOf.apply(item)); // the whole batch fails
+        }
       }
       String firstRejected = null;
       for (T item : items) {

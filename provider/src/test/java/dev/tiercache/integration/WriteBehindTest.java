@@ -96,6 +96,72 @@ class WriteBehindTest {
     assertTrue(sizes.length <= 5, "2,001 changes in batches of up to 500: " + Arrays.toString(sizes));
   }
 
+  /**
+   * The measured stall: a writer that throws an IllegalStateException (not a data error) for one key held
+   * every batch that key was in, forever. Now 2,000 other writes reach PostgreSQL while the poison is tried
+   * alone, and after three failed attempts it is a dead letter; nothing else is dead-lettered.
+   */
+  @Test
+  void onePoisonRecordDoesNotHoldUpTheOthersAndBecomesADeadLetter() throws Exception {
+    TierCacheConfiguration<String, String> config = new TierCacheConfiguration<String, String>()
+        .setWriteBehind(WriteBehindSettings.DEFAULTS.withDelayMillis(100).withBatchSize(200).withMaxAttempts(3));
+    config.setTypes(String.class, String.class).setWriteThrough(true).setCacheWriterFactory(new PoisonedStore());
+    Cache<String, String> cache = manager.createCache("wb", config);
+    cache.put("poison", "cannot be written");
+    Map<String, String> expected = new HashMap<>();
+    for (int i = 0; i < 2_000; i++) {
+      cache.put("k" + i, "v" + i);
+      expected.put("k" + i, "v" + i);
+      if (i % 200 == 0) {
+        Thread.sleep(100); // a stream of writes, so that rounds with other changes keep coming
+      }
+    }
+    drain(cache);
+    assertEquals(expected, Postgres.rows(TABLE), "every other write arrived");
+    WriteBehind<String, String> wb = writeBehindOf(cache);
+    assertEquals(1, wb.getDeadLetters(), "the poison, and only it");
+    assertEquals("cannot be written", cache.get("poison"), "the cache still holds its value");
+  }
+
+  /** {@link JdbcCacheStore} over the test table, except that it cannot write the key "poison". */
+  static final class PoisonedStore implements javax.cache.configuration.Factory<javax.cache.integration.CacheWriter<
+      String, String>> {
+    @Override
+    public javax.cache.integration.CacheWriter<String, String> create() {
+      JdbcCacheStore<String, String> store = new JdbcCacheStore<>(
+          new JdbcCacheStore.Settings(Postgres.URL, TABLE, "k", "v", String.class, String.class));
+      return new javax.cache.integration.CacheWriter<>() {
+        @Override
+        public void write(Cache.Entry<? extends String, ? extends String> entry) {
+          check(entry.getKey());
+          store.write(entry);
+        }
+
+        @Override
+        public void writeAll(java.util.Collection<Cache.Entry<? extends String, ? extends String>> entries) {
+          entries.forEach(e -> check(e.getKey()));
+          store.writeAll(entries);
+        }
+
+        @Override
+        public void delete(Object key) {
+          store.delete(key);
+        }
+
+        @Override
+        public void deleteAll(java.util.Collection<?> keys) {
+          store.deleteAll(keys);
+        }
+
+        private void check(String key) {
+          if (key.equals("poison")) {
+            throw new IllegalStateException("no row for " + key);
+          }
+        }
+      };
+    }
+  }
+
   @Test
   void aDeleteIsNeverAppliedBeforeAnEarlierPutOfTheSameKey() throws Exception {
     Postgres.execute("INSERT INTO " + TABLE + " VALUES ('gone', 'old'), ('back', 'old')");
