@@ -42,10 +42,15 @@ import javax.cache.expiry.ExpiryPolicy;
  *
  * <p>Per-member settings are not compared: the near cache (each member's memory), warm-up, statistics,
  * management, and listeners (registered on each member by its own code).
+ *
+ * <p>A listing that goes with its last holder looks to the others like a destroy; nobody else held the
+ * cache open then, so closing "their" instance closes nothing. Holders are pruned by the member list as
+ * this member sees it: during a split or while a member is joining, a holder may be dropped early.
  */
 final class CacheDirectory {
 
   private static final String MAP_NAME = "tiercache!directory";
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(CacheDirectory.class.getName());
 
   private static final Set<Class<?>> STANDARD_POLICIES = Set.of(javax.cache.expiry.CreatedExpiryPolicy.class,
       javax.cache.expiry.ModifiedExpiryPolicy.class, javax.cache.expiry.AccessedExpiryPolicy.class,
@@ -119,20 +124,26 @@ final class CacheDirectory {
     return live(map.get(key(cacheName)));
   }
 
-  /** The configuration of {@code listing}, deserialized with {@code classLoader}. */
+  /**
+   * The configuration of {@code listing}, deserialized with {@code classLoader}; {@code null} if it could
+   * not travel (a factory that does not serialize) or cannot be read here (logged): {@code getCache} then
+   * finds nothing, and {@code createCache} with the same settings on this member joins the listing.
+   */
   @SuppressWarnings("unchecked")
   static <K, V> TierCacheConfiguration<K, V> configurationOf(Listing listing, ClassLoader classLoader) {
     if (listing.configuration() == null) {
-      throw new CacheException("Cache " + listing.cacheName() + " was created on member " + listing.createdOn()
-          + " with a configuration that cannot be sent to other members (a factory or listener that is not "
-          + "serializable): create it here with createCache and the same configuration");
+      LOG.info("Cache " + listing.cacheName() + " was created on member " + listing.createdOn() + " with a "
+          + "configuration that cannot be sent to other members (a factory or listener that is not serializable): "
+          + "create it here with createCache and the same configuration");
+      return null;
     }
     try (ObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(listing.configuration()),
         classLoader)) {
       return (TierCacheConfiguration<K, V>) in.readObject();
     } catch (IOException | ClassNotFoundException e) {
-      throw new CacheException("Cache " + listing.cacheName() + " was created on member " + listing.createdOn()
-          + " with a configuration this member cannot read (" + e + "): are its classes on this class path?", e);
+      LOG.warning("Cache " + listing.cacheName() + " was created on member " + listing.createdOn() + " with a "
+          + "configuration this member cannot read (" + e + "): are its classes on this class path?");
+      return null;
     }
   }
 
@@ -169,7 +180,13 @@ final class CacheDirectory {
 
   /** Removes the listing: the cache is destroyed, for every manager that holds it. */
   void remove(String cacheName) {
-    map.remove(key(cacheName));
+    String key = key(cacheName);
+    map.lock(key); // so that a join in progress cannot write the listing back after it
+    try {
+      map.remove(key);
+    } finally {
+      map.unlock(key);
+    }
   }
 
   /** Calls {@code onRemoved(cacheName, incarnation)} whenever a listing of this scope goes; returns the id. */

@@ -565,7 +565,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public void removeAll() {
     checkOpen();
     List<K> keys = new ArrayList<>();
-    for (Object key : map.keySet()) {
+    // Not the leases of versioned reads: they are no entries, and deleteAll must not delete their rows.
+    for (Object key : map.keySet(new CacheRecord.NotLease())) {
       @SuppressWarnings("unchecked")
       K k = (K) key;
       keys.add(k);

@@ -77,7 +77,9 @@ public final class TierCacheManager implements javax.cache.CacheManager {
         memberStopped = true;
       }
     });
-    this.memberStopped = !member.instance().getLifecycleService().isRunning();
+    if (!member.instance().getLifecycleService().isRunning()) {
+      memberStopped = true; // only ever set: the listener may have set it already
+    }
     this.directory = new CacheDirectory(member.instance(), scope);
     this.removals = directory.onRemoved(this::destroyedElsewhere);
     try {
@@ -174,24 +176,27 @@ public final class TierCacheManager implements javax.cache.CacheManager {
       }
       TierCacheConfiguration<Object, Object> configuration =
           CacheDirectory.configurationOf(listing, getClassLoader());
-      return open(cacheName, configuration, directory.join(cacheName, configuration));
+      return configuration == null ? null : open(cacheName, configuration, directory.join(cacheName, configuration));
     }
   }
 
   /** The directory says {@code cacheName} was destroyed: the instance here of that incarnation closes. */
   private void destroyedElsewhere(String cacheName, String incarnation) {
-    TierCache<?, ?> cache;
-    synchronized (caches) {
-      if (!incarnation.equals(incarnations.get(cacheName))) {
-        return; // another incarnation, or none, is open here
+    // Not on Hazelcast's event thread, which also carries near-cache invalidations: the manager's lock may be
+    // held across remote calls, and a write-behind cache's shutdown may wait for its last writes.
+    CompletableFuture.runAsync(() -> {
+      TierCache<?, ?> cache;
+      synchronized (caches) {
+        if (!incarnation.equals(incarnations.get(cacheName))) {
+          return; // another incarnation, or none, is open here
+        }
+        cache = caches.remove(cacheName);
+        incarnations.remove(cacheName);
       }
-      cache = caches.remove(cacheName);
-      incarnations.remove(cacheName);
-    }
-    if (cache != null) {
-      // Not on Hazelcast's event thread: a write-behind cache's shutdown may wait for its last writes.
-      CompletableFuture.runAsync(cache::shutdown);
-    }
+      if (cache != null) {
+        cache.shutdown();
+      }
+    });
   }
 
   /**

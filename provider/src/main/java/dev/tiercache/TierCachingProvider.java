@@ -87,6 +87,11 @@ public final class TierCachingProvider implements CachingProvider {
       uri.toURL(); // file:, jar:, http:... any scheme this JVM can open as a URL
       return true;
     } catch (java.net.MalformedURLException | IllegalArgumentException e) {
+      String path = uri.toString().toLowerCase(java.util.Locale.ROOT);
+      if (path.endsWith(".yaml") || path.endsWith(".yml")) { // classpth:..., C:/...: meant as a file
+        throw new TiercacheConfigException("Tiercache configuration URI " + uri + " names no file this JVM can "
+            + "open (scheme '" + scheme + "'): use classpath:<resource> or file:<path>");
+      }
       return false;
     }
   }

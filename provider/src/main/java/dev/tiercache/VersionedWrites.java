@@ -23,6 +23,9 @@ import dev.tiercache.nearcache.NearCache;
  */
 final class VersionedWrites<K, V> {
 
+  /** The version of an absent read that leaves no lease: no record ever has it (versions start at 1). */
+  private static final long NO_LEASE = 0;
+
   private final L2Records<K, V> records;
   private final KeyValueCodec<K, V> codec;
   private final Writes<K, V> writes;
@@ -62,6 +65,12 @@ final class VersionedWrites<K, V> {
     Object reservation = nearCache == null ? null : nearCache.reserve(key, k);
     try {
       CacheRecord record = records.read(k);
+      if (record == null && writeBehind != null && writeBehind.pendingFor(k) != null) {
+        // A delete not yet written: the system of record still has the row it deletes, and may lose it
+        // before the caller's put. No lease, so that put is refused whatever happens meanwhile.
+        statistics.recordMisses(1);
+        return new Versioned<>(null, NO_LEASE);
+      }
       if (record == null) {
         CacheRecord lease = CacheRecord.lease(CacheRecord.firstVersion());
         record = records.leaseIfAbsent(k, lease);

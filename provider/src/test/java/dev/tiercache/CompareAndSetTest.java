@@ -233,6 +233,19 @@ class CompareAndSetTest {
     assertNull(caches.get(1).get("k"));
   }
 
+  /** removeAll() deletes the rows of the cache's entries through the writer; a lease is no entry. */
+  @Test
+  void removeAllLeavesTheRowOfAKeyThatIsOnlyLeased() {
+    Map<String, String> database = new ConcurrentHashMap<>(Map.of("leased", "row", "cached", "row"));
+    TierCacheConfiguration<String, String> configuration = plain(false);
+    configuration.setWriteThrough(true).setCacheWriterFactory(FactoryBuilder.factoryOf(new MapWriter(database)));
+    TierCache<String, String> cache = open(configuration).get(0);
+    cache.put("cached", "row");
+    assertFalse(cache.getVersioned("leased").isPresent());
+    cache.removeAll();
+    assertEquals(Map.of("leased", "row"), database, "only the entry's row is deleted");
+  }
+
   @Test
   void badArgumentsAreRefused() {
     TierCache<String, String> cache = open(plain(false)).get(0);

@@ -132,6 +132,7 @@ class ConfigurationFileTest {
     String cluster = "tiercache:\n  cluster:\n    name: c\n    members: [127.0.0.1:5701]\n    bind-address: ";
     assertRefused(dir, cluster + "0.0.0.0\n", "line 5, 'tiercache.cluster.bind-address': '0.0.0.0' (any address)");
     assertRefused(dir, cluster + "localhost\n", "'localhost' is not an IP address");
+    assertRefused(dir, cluster + "999.1.1.1\n", "'999.1.1.1' is not an IP address");
     assertRefused(dir, cluster + "203.0.113.7\n", "'203.0.113.7' is not an address of this machine");
   }
 

@@ -80,5 +80,8 @@ class OpaqueUriTest {
         () -> provider.getCacheManager(URI.create("config/tiercache.yaml"), null));
     assertTrue(fileName.getMessage().contains("names no file: use classpath:config/tiercache.yaml or "
         + "file:config/tiercache.yaml"), fileName.getMessage());
+    TiercacheConfigException typo = assertThrows(TiercacheConfigException.class,
+        () -> provider.getCacheManager(URI.create("classpth:tiercache.yaml"), null));
+    assertTrue(typo.getMessage().contains("names no file this JVM can open (scheme 'classpth')"), typo.getMessage());
   }
 }

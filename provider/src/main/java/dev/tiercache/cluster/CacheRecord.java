@@ -117,6 +117,32 @@ public final class CacheRecord implements IdentifiedDataSerializable {
     return expiresAt == LEASE_EXPIRY;
   }
 
+  /** Selects the entries of a map that are not {@linkplain #lease leases}: {@code removeAll()}'s keys. */
+  public static final class NotLease implements com.hazelcast.query.Predicate<Object, CacheRecord>,
+      IdentifiedDataSerializable {
+
+    @Override
+    public boolean apply(java.util.Map.Entry<Object, CacheRecord> entry) {
+      return entry.getValue() != null && !entry.getValue().isLease();
+    }
+
+    @Override
+    public int getFactoryId() {
+      return RecordSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+      return RecordSerialization.NOT_LEASE;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) {}
+
+    @Override
+    public void readData(ObjectDataInput in) {}
+  }
+
   /** The same record with another refresh time: a refresh claimed, see {@code RefreshClaim}. */
   public CacheRecord withRefreshAt(long newRefreshAt) {
     CacheRecord claimed = new CacheRecord(value, expiresAt, version, unwrittenSince);

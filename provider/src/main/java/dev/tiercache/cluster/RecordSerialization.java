@@ -27,6 +27,7 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PENDING_WRITE_REMOVER = 19;
   static final int CACHE_PROBE = 20;
   static final int REFRESH_CLAIM = 21;
+  static final int NOT_LEASE = 22;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -77,6 +78,9 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == CACHE_PROBE) {
       return new CacheProbe();
+    }
+    if (typeId == NOT_LEASE) {
+      return new CacheRecord.NotLease();
     }
     if (typeId == REFRESH_CLAIM) {
       return new RefreshClaim();

@@ -196,7 +196,8 @@ public final class ConfigLoader {
    */
   private String bindAddress(Node node, String path) {
     String text = scalar(node, path).trim();
-    boolean literal = text.matches("\\d{1,3}(\\.\\d{1,3}){3}")
+    String octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    boolean literal = text.matches(octet + "(\\." + octet + "){3}")
         || (text.contains(":") && text.matches("[0-9a-fA-F:.]+"));
     if (!literal) {
       throw error(node, path, "'" + text + "' is not an IP address: give this machine's address on the network "

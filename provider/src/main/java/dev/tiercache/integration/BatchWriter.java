@@ -148,7 +148,7 @@ final class BatchWriter<K, V> {
       Set<Object> failed = keysOf(remaining, delete);
       completed(changes, failed, delete);
       if (failed.size() == 1 && !isRejection(e)) {
-        // One change failed alone: it was its own probe. Whose fault it is, the round cannot tell.
+        // One change failed alone: it was its own probe. Whose fault it is, what else was taken tells.
         return alone(changes, failed, false, e);
       }
       return alone(changes, failed, false, null);
@@ -160,18 +160,23 @@ final class BatchWriter<K, V> {
   /**
    * Tries the failed changes of a batch one by one, or a batch's suspects. A rejection of the data
    * dead-letters the change at once; any other failure is a failed attempt, which counts only once the
-   * writer has taken some change alone in this round (else it may be down) or {@code writerWorks}: the
+   * writer has taken some change in this flush (else it may be down) or {@code writerWorks}, and never for
+   * a connection failure (SQL state class 08), which stops the round as an outage: the
    * change becomes a suspect, and at {@code max-attempts} a dead letter. If the first
-   * {@value #OUTAGE_PROBES} tried all fail and nothing was taken, the writer is taken to be down: the
-   * round stops, counting nothing, and waits. {@code alreadyFailed}: the failure of a change that was
+   * {@value #OUTAGE_PROBES} tried here all fail, the writer is taken to be down now: the round stops,
+   * counting nothing, and waits. {@code alreadyFailed}: the failure of a change that was
    * alone in its batch (not tried again).
    */
   private boolean alone(Map<Object, PendingWrite> changes, Set<Object> keys, boolean writerWorks,
       RuntimeException alreadyFailed) {
     Map<Object, RuntimeException> failures = new LinkedHashMap<>();
     RuntimeException outage = alreadyFailed;
+    // Anything taken in this flush so far (earlier batches, the rest of this one) shows the writer works.
+    writerWorks |= !completed.isEmpty();
+    int takenHere = 0;
     for (Object key : keys) {
-      if (!writerWorks && failures.size() >= OUTAGE_PROBES) {
+      if (takenHere == 0 && failures.size() >= OUTAGE_PROBES) {
+        writerWorks = false; // several in a row fail and none is taken: down now, whatever it took before
         break;
       }
       PendingWrite change = changes.get(key);
@@ -188,6 +193,7 @@ final class BatchWriter<K, V> {
         completed(Map.of(key, change), Set.of(), delete);
         attempts.remove(key);
         writerWorks = true;
+        takenHere++;
       } catch (RuntimeException e) {
         lastError = String.valueOf(e);
         if (isRejection(e)) { // an answer about the data: the writer is up
@@ -197,6 +203,10 @@ final class BatchWriter<K, V> {
         }
         failures.put(key, e);
         outage = e;
+        if (isConnectionFailure(e)) {
+          writerWorks = false; // the system of record is unreachable now, whatever it took before
+          break;
+        }
       }
     }
     if (failures.isEmpty()) {
@@ -250,6 +260,16 @@ final class BatchWriter<K, V> {
     LOG.log(Level.WARNING, "Write-behind of cache " + cacheName + " failed; retrying in " + retryDelay
         + " ms, nothing is dropped: " + e);
     retryDelay = Math.min(settings.maxRetryDelayMillis(), retryDelay * 2);
+  }
+
+  /** Whether the failure says the system of record cannot be reached (SQL state class 08): never a change's fault. */
+  static boolean isConnectionFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether the writer rejected the data itself, as opposed to being unavailable. */

@@ -95,8 +95,8 @@ class BatchWriterTest {
     assertEquals(2, batchWriter.written());
     assertEquals(1, batchWriter.retries());
     assertEquals(NOW + 100, batchWriter.nextAttemptAt());
-    assertEquals(List.of("writeAll [a, b, c, d]", "write c", "write d"), writer.calls,
-        "the changes left are tried alone (at most three), and none is taken: an outage");
+    assertEquals(List.of("writeAll [a, b, c, d]", "write c"), writer.calls,
+        "the changes left are tried alone, and the first fails to connect: the writer is down, stop there");
     assertTrue(deadLetters.isEmpty());
     assertEquals(String.valueOf(writer.outage), batchWriter.lastError());
   }
@@ -114,6 +114,7 @@ class BatchWriterTest {
     writer.outage = null;
     assertTrue(batchWriter.writeBatch(List.of(put("a", "1"))));
     assertEquals(0, batchWriter.nextAttemptAt(), "no failure waiting");
+    batchWriter.completed().clear(); // the flush ends (Flusher.removeWritten); a new one begins
     writer.outage = new RuntimeException("database away again");
     assertFalse(batchWriter.writeBatch(List.of(put("a", "1"))));
     assertEquals(clock.get() + 100, batchWriter.nextAttemptAt(), "the wait starts over");
@@ -188,6 +189,27 @@ class BatchWriterTest {
     assertTrue(deadLetters.isEmpty(), "an outage dead-letters nothing");
     assertEquals(1, batchWriter.retries());
     assertEquals(NOW + 100, batchWriter.nextAttemptAt());
+  }
+
+  @Test
+  void aChangeLeftAloneByAPartlyTakenBatchCountsAnAttemptButAConnectionFailureNever() {
+    BatchWriter<String, String> threeTries = new BatchWriter<>("test", writer, value -> new String(value, UTF_8),
+        (key, value, error) -> deadLetters.put(key, new DeadLettered(value, error)), SETTINGS.withMaxAttempts(1),
+        clock::get);
+    writer.failAfter = 2; // the writer takes a and b, then fails on c, which is then tried alone and fails
+    writer.outage = new CacheWriterException("deadlock detected");
+    writer.outageOn = null;
+    assertTrue(threeTries.writeBatch(List.of(put("a", "1"), put("b", "2"), put("c", "3"))));
+    assertEquals(Set.of("a", "b", "c"), threeTries.completed().keySet(), "c, one attempt of 1: a dead letter");
+    assertEquals(Set.of("c"), deadLetters.keySet());
+
+    deadLetters.clear();
+    threeTries.completed().clear();
+    writer.outage = new CacheWriterException(new SQLException("connection reset", "08006"));
+    assertFalse(threeTries.writeBatch(List.of(put("d", "4"), put("e", "5"), put("f", "6"))));
+    assertEquals(Set.of("d", "e"), threeTries.completed().keySet());
+    assertTrue(deadLetters.isEmpty(), "the database went away: f counts no attempt");
+    assertEquals(NOW + 100, threeTries.nextAttemptAt());
   }
 
   /**

@@ -4,6 +4,8 @@ import dev.tiercache.TierCache;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import javax.cache.processor.EntryProcessorException;
 import org.springframework.cache.support.AbstractValueAdaptingCache;
@@ -84,8 +86,23 @@ public final class TiercacheCache extends AbstractValueAdaptingCache {
   @SuppressWarnings("unchecked")
   public <T> CompletableFuture<T> retrieve(Object key, Supplier<CompletableFuture<T>> valueLoader) {
     // One load cluster-wide; the callers that wait for it hold no thread (TierCache.getAsync(key, function)).
-    return cache.getAsync(key, k -> valueLoader.get().thenApply(this::toStoreValue))
-        .thenApply(stored -> (T) fromStoreValue(stored));
+    // The loader's own failure reaches this caller as it is, as with Spring's other caches, not wrapped in
+    // the CacheLoaderException the cache reports it with.
+    AtomicReference<Throwable> loaderFailure = new AtomicReference<>();
+    return cache.getAsync(key, k -> valueLoader.get().whenComplete((value, failure) -> {
+      if (failure != null) {
+        loaderFailure.set(failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure);
+      }
+    }).thenApply(this::toStoreValue)).handle((stored, failure) -> {
+      if (failure == null) {
+        return (T) fromStoreValue(stored);
+      }
+      Throwable own = loaderFailure.get();
+      throw new CompletionException(own != null ? own
+          : failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure);
+    });
   }
 
   @Override
