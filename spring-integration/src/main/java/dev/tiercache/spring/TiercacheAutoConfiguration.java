@@ -1,6 +1,7 @@
 package dev.tiercache.spring;
 
 import dev.tiercache.TierCachingProvider;
+import dev.tiercache.management.TiercacheMetrics;
 import java.net.URI;
 import javax.cache.Caching;
 import org.springframework.beans.factory.ObjectProvider;
@@ -56,7 +57,7 @@ public class TiercacheAutoConfiguration {
   static class Metrics {
     @Bean
     CacheMeterBinderProvider<TiercacheCache> tiercacheCacheMeterBinderProvider() {
-      return (cache, tags) -> new TiercacheCacheMeterBinder(cache.getNativeCache(), tags);
+      return (cache, tags) -> new TiercacheMetrics(cache.getNativeCache(), tags);
     }
   }
 

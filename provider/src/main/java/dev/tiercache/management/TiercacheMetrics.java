@@ -1,27 +1,46 @@
-package dev.tiercache.spring;
+package dev.tiercache.management;
 
-import dev.tiercache.TierCache;
 import com.hazelcast.map.IMap;
+import dev.tiercache.TierCache;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
-import dev.tiercache.management.CacheStatistics;
+import javax.cache.Cache;
 
 /**
- * Micrometer's standard cache meters ({@code cache.gets} by result, {@code cache.puts},
- * {@code cache.evictions}, {@code cache.size}) for one Tiercache cache, plus {@code cache.tier.gets} by
- * tier, read from the statistics that this member counts (so they describe this application
- * instance; {@code cache.size} is cluster-wide). Binding switches the cache's statistics on.
+ * Micrometer meters for one Tiercache cache, for any application that has Micrometer: plain Java,
+ * Quarkus, Micronaut; Tiercache's Spring Boot support binds the same ones. Micrometer's standard cache
+ * meters ({@code cache.gets} by result, {@code cache.puts}, {@code cache.evictions}, {@code cache.size})
+ * plus {@code cache.tier.gets} by tier ({@code l1}, {@code l2}, {@code load}), read from the statistics
+ * this member counts (they describe this application instance; {@code cache.size} is cluster-wide).
+ * Binding switches the cache's statistics on. Micrometer is an optional dependency of the provider:
+ * this class is the only one that needs it.
+ *
+ * <pre>{@code
+ * TiercacheMetrics.monitor(registry, cache, "app", "orders-service");
+ * }</pre>
  */
-final class TiercacheCacheMeterBinder extends CacheMeterBinder<TierCache<Object, Object>> {
+public final class TiercacheMetrics extends CacheMeterBinder<TierCache<?, ?>> {
 
-  private final TierCache<Object, Object> cache;
+  private final TierCache<?, ?> cache;
 
-  TiercacheCacheMeterBinder(TierCache<Object, Object> cache, Iterable<Tag> tags) {
+  /** Meters for {@code cache} (a Tiercache cache, as {@link TierCache#of} accepts), with {@code tags}. */
+  public TiercacheMetrics(Cache<?, ?> cache, Iterable<Tag> tags) {
+    this(TierCache.of(cache), tags);
+  }
+
+  private TiercacheMetrics(TierCache<?, ?> cache, Iterable<Tag> tags) {
     super(cache, cache.getName(), tags);
     this.cache = cache;
     cache.getCacheManager().enableStatistics(cache.getName(), true);
+  }
+
+  /** Binds the meters of {@code cache} to {@code registry}; {@code tags}: key, value, key, value... */
+  public static <C extends Cache<?, ?>> C monitor(MeterRegistry registry, C cache, String... tags) {
+    new TiercacheMetrics(cache, Tags.of(tags)).bindTo(registry);
+    return cache;
   }
 
   private CacheStatistics statistics() {
