@@ -113,21 +113,13 @@ final class BatchWriter<K, V> {
       ok = apply(deletes, true);
     }
     if (ok && !suspects.isEmpty()) {
-      ok = trySuspects(suspects, !writes.isEmpty() || !deletes.isEmpty());
+      ok = alone(suspects, suspects.keySet(), null);
     }
     if (ok) {
       retryDelay = FIRST_RETRY_DELAY_MILLIS;
       nextAttemptAt = 0;
     }
     return ok;
-  }
-
-  /**
-   * Tries each suspect alone. {@code writerWorks}: the writer took changes in this round already, so a
-   * suspect's failure is its own and counts an attempt.
-   */
-  private boolean trySuspects(Map<Object, PendingWrite> suspects, boolean writerWorks) {
-    return alone(suspects, suspects.keySet(), writerWorks, null);
   }
 
   /** Hands the changes to the writer; notes as completed exactly those it took. */
@@ -149,9 +141,9 @@ final class BatchWriter<K, V> {
       completed(changes, failed, delete);
       if (failed.size() == 1 && !isRejection(e)) {
         // One change failed alone: it was its own probe. Whose fault it is, what else was taken tells.
-        return alone(changes, failed, false, e);
+        return alone(changes, failed, e);
       }
-      return alone(changes, failed, false, null);
+      return alone(changes, failed, null);
     }
     completed(changes, Set.of(), delete);
     return true;
@@ -160,19 +152,18 @@ final class BatchWriter<K, V> {
   /**
    * Tries the failed changes of a batch one by one, or a batch's suspects. A rejection of the data
    * dead-letters the change at once; any other failure is a failed attempt, which counts only once the
-   * writer has taken some change in this flush (else it may be down) or {@code writerWorks}, and never for
+   * writer has taken some change in this flush (else it may be down), and never for
    * a connection failure (SQL state class 08), which stops the round as an outage: the
    * change becomes a suspect, and at {@code max-attempts} a dead letter. If the first
    * {@value #OUTAGE_PROBES} tried here all fail, the writer is taken to be down now: the round stops,
    * counting nothing, and waits. {@code alreadyFailed}: the failure of a change that was
    * alone in its batch (not tried again).
    */
-  private boolean alone(Map<Object, PendingWrite> changes, Set<Object> keys, boolean writerWorks,
-      RuntimeException alreadyFailed) {
+  private boolean alone(Map<Object, PendingWrite> changes, Set<Object> keys, RuntimeException alreadyFailed) {
     Map<Object, RuntimeException> failures = new LinkedHashMap<>();
     RuntimeException outage = alreadyFailed;
     // Anything taken in this flush so far (earlier batches, the rest of this one) shows the writer works.
-    writerWorks |= !completed.isEmpty();
+    boolean writerWorks = !completed.isEmpty();
     int takenHere = 0;
     for (Object key : keys) {
       if (takenHere == 0 && failures.size() >= OUTAGE_PROBES) {

@@ -15,18 +15,11 @@ import com.hazelcast.internal.serialization.Data;
  */
 final class KeyIdentity {
 
-  private static final ClassValue<Boolean> BY_VALUE = new ClassValue<>() {
-    @Override
-    protected Boolean computeValue(Class<?> type) {
-      return Immutables.isImmutable(type);
-    }
-  };
-
   private KeyIdentity() {}
 
-  /** Whether keys of {@code type} are held as themselves. */
+  /** Whether keys of {@code type} are held as themselves: exactly the types a hit need not copy. */
   static boolean byValue(Class<?> type) {
-    return type == String.class || BY_VALUE.get(type); // String first: the most common key, on every hit
+    return type == String.class || Immutables.isImmutable(type); // String first: the most common key
   }
 
   /** The L1 key of {@code key}, whose serialized form (as L2 holds it) is {@code k}. */

@@ -1,6 +1,5 @@
 package dev.tiercache.nearcache;
 
-import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.map.impl.DataAwareEntryEvent;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -80,10 +79,10 @@ final class NearCacheInvalidations implements EntryAddedListener<Object, Object>
       return;
     }
     Object key = event.getKey();
-    // L2's own bytes of the key when the event has them: a key held by its serialized form must be
-    // dropped by exactly those bytes (serializing the deserialized key again may give others).
-    Data k = event instanceof DataAwareEntryEvent<?, ?> withData ? withData.getKeyData() : serialization.toData(key);
-    entries.invalidate(KeyIdentity.of(key, k));
+    // A key held by its serialized form is dropped by L2's own bytes of it, as the event carries them
+    // (serializing the deserialized key again may give other bytes).
+    entries.invalidate(KeyIdentity.byValue(key.getClass()) ? key
+        : event instanceof DataAwareEntryEvent<?, ?> withData ? withData.getKeyData() : serialization.toData(key));
     invalidations.increment();
   }
 

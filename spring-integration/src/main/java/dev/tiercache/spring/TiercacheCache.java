@@ -91,18 +91,20 @@ public final class TiercacheCache extends AbstractValueAdaptingCache {
     AtomicReference<Throwable> loaderFailure = new AtomicReference<>();
     return cache.getAsync(key, k -> valueLoader.get().whenComplete((value, failure) -> {
       if (failure != null) {
-        loaderFailure.set(failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause() : failure);
+        loaderFailure.set(unwrapped(failure));
       }
     }).thenApply(this::toStoreValue)).handle((stored, failure) -> {
       if (failure == null) {
         return (T) fromStoreValue(stored);
       }
       Throwable own = loaderFailure.get();
-      throw new CompletionException(own != null ? own
-          : failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause() : failure);
+      throw new CompletionException(own != null ? own : unwrapped(failure));
     });
+  }
+
+  /** The failure inside a {@code CompletionException}, or {@code failure} itself. */
+  private static Throwable unwrapped(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 
   @Override
