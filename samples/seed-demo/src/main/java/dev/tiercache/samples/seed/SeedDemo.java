@@ -10,6 +10,7 @@ import dev.tiercache.Versioned;
 import dev.tiercache.config.ExpiryJitter;
 import dev.tiercache.config.NearCacheSettings;
 import dev.tiercache.config.RefreshSettings;
+import dev.tiercache.config.WarmUpSettings;
 import dev.tiercache.config.WriteBehindSettings;
 import dev.tiercache.integration.JdbcCacheStore;
 import dev.tiercache.management.StatisticsSnapshot;
@@ -64,6 +65,10 @@ public final class SeedDemo {
   private static final int HOT_KEY_READS_PER_SECOND = 1_000;
   /** How many times the delete races the query, in each variant. */
   private static final int RACES = 20;
+  /** One-time codes written in the per-entry time-to-live story. */
+  private static final int CODES = 500;
+  /** How long the cold-start story watches the instances after they start, at any scale. */
+  private static final long COLD_START_MILLIS = 3_000;
 
   /** One line of the architecture table. */
   record Row(String architecture, double l1Percent, double l2Percent, double missPercent, double dbQueriesPerSecond,
@@ -98,7 +103,7 @@ public final class SeedDemo {
     System.exit(0); // the members are closed; nothing else should keep the JVM up
   }
 
-  /** Runs every step; {@code scale} shortens them (1: about a minute and a half). */
+  /** Runs every step; {@code scale} shortens them (1: about two minutes). */
   static Report run(Path out, double scale, boolean showProgress) throws Exception {
     HAZELCAST_LOG.setLevel(Level.SEVERE);
     TIERCACHE_LOG.setLevel(Level.WARNING);
@@ -106,14 +111,15 @@ public final class SeedDemo {
     Path dir = Files.createTempDirectory("tiercache-seed-demo");
     Database db = Database.open(dir);
     long start = System.currentTimeMillis();
-    Progress progress = new Progress(showProgress, 15);
+    Progress progress = new Progress(showProgress, 18);
     SeedDemo demo = new SeedDemo(db, dir, scale, progress);
     try {
       progress.step("creating " + USERS + " users in " + db.kind);
       db.createTable("users", USERS);
       List<Row> rows = List.of(demo.localOnly(), demo.distributed(false), demo.distributed(true));
-      List<Story> stories = List.of(demo.thunderingHerd(), demo.stampede(), demo.deleteRacesTheQuery(),
-          demo.staleWhileRevalidate(), demo.writeBehind(), demo.memberKilled());
+      List<Story> stories = List.of(demo.thunderingHerd(), demo.timeToLivePerEntry(), demo.stampede(),
+          demo.coldStart(), demo.deleteRacesTheQuery(), demo.staleWhileRevalidate(), demo.writeBehind(),
+          demo.memberKilled());
       return new Report(db.kind, rows, stories, System.currentTimeMillis() - start);
     } finally {
       progress.done();
@@ -206,11 +212,9 @@ public final class SeedDemo {
    * 2 s: about 75 a 250 ms; without it all 600 expire together and the readers reload as fast as they can).
    */
   private Story thunderingHerd() throws Exception {
-    double[] peaks = new double[2];
-    for (int run = 0; run < 2; run++) {
-      boolean jitter = run == 1;
+    double[] peaks = bothWays(jitter -> {
       progress.step("thundering herd, jitter " + (jitter ? "on" : "off"));
-      String label = "herd-" + run;
+      String label = jitter ? "herd-jitter" : "herd";
       try (Instances instances = Instances.start(dir, INSTANCES, "")) {
         List<TierCache<String, String>> caches = open(instances, "herd", config -> {
           config.setExpiryJitter(jitter ? ExpiryJitter.ofPercent(100) : ExpiryJitter.NONE)
@@ -229,9 +233,9 @@ public final class SeedDemo {
             t -> caches.get(t % INSTANCES).get("user:" + ThreadLocalRandom.current().nextInt(HERD)));
         sampler.interrupt();
         sampler.join();
-        peaks[run] = peakPer250ms(samples);
+        return peakPer250ms(samples);
       }
-    }
+    });
     return new Story("thundering herd: 600 entries written together, 2 s TTL", "peak DB queries in 250 ms",
         "TTL jitter 100%", peaks[0], peaks[1], "queries");
   }
@@ -266,17 +270,51 @@ public final class SeedDemo {
   }
 
   /**
+   * The seed's {@code cache.set(key, value, ttl)}: {@value #CODES} one-time codes that must live 1 s, in a
+   * cache whose policy keeps entries 10 minutes, read on both instances 1.5 s later: codes still served,
+   * written with a plain {@code put} and with {@code put(key, value, Duration.ofSeconds(1))}.
+   */
+  private Story timeToLivePerEntry() throws Exception {
+    progress.step("one-time codes, per-entry time to live");
+    double[] served = new double[2];
+    try (Instances instances = Instances.start(dir, 2, "")) {
+      for (int run = 0; run < 2; run++) {
+        boolean ownTtl = run == 1;
+        List<TierCache<String, String>> caches = open(instances, "codes-" + run, config ->
+            config.setExpiryPolicyFactory(ModifiedExpiryPolicy.factoryOf(new javax.cache.expiry.Duration(
+                TimeUnit.MINUTES, 10))));
+        for (int i = 0; i < CODES; i++) {
+          String code = "code:" + i;
+          if (ownTtl) {
+            caches.get(0).put(code, "user:" + i, Duration.ofSeconds(1));
+          } else {
+            caches.get(0).put(code, "user:" + i);
+          }
+          caches.get(1).get(code); // the other instance reads it too, into its near cache
+        }
+        Thread.sleep(1_500);
+        for (int i = 0; i < CODES; i++) {
+          String code = "code:" + i;
+          if (caches.get(0).get(code) != null || caches.get(1).get(code) != null) {
+            served[run]++;
+          }
+        }
+      }
+    }
+    return new Story("one-time codes: " + CODES + " valid 1 s, cache policy 10 min", "codes served after 1.5 s",
+        "put(key, value, ttl)", served[0], served[1], "codes");
+  }
+
+  /**
    * One hot key missing, a 300 ms query, 12 readers on three instances at once: database queries for
    * that key with the hand-written cache-aside (get, miss, query, put) and with {@code get(key, query)}.
    */
   private Story stampede() throws Exception {
-    double[] queries = new double[2];
-    for (int run = 0; run < 2; run++) {
-      boolean singleFlight = run == 1;
+    double[] queries = bothWays(singleFlight -> {
       progress.step("stampede, single flight " + (singleFlight ? "on" : "off"));
       try (Instances instances = Instances.start(dir, INSTANCES, "")) {
         List<TierCache<String, String>> caches = open(instances, "stampede", config -> { });
-        JdbcCacheStore<String, String> table = db.store("users", "stampede-" + run).create();
+        JdbcCacheStore<String, String> table = db.store("users", singleFlight ? "stampede-single" : "stampede").create();
         AtomicLong calls = new AtomicLong();
         java.util.function.Function<String, String> slowQuery = key -> {
           calls.incrementAndGet();
@@ -306,11 +344,36 @@ public final class SeedDemo {
           read.get(60, TimeUnit.SECONDS);
         }
         pool.shutdown();
-        queries[run] = calls.get();
+        return calls.get();
       }
-    }
+    });
     return new Story("cache stampede: one hot key missing, 300 ms query, 12 readers", "DB queries for the key",
         "single flight: get(key, query)", queries[0], queries[1], "queries");
+  }
+
+  /**
+   * Three instances start with an empty cache and take reads at once: reads in their first 3 s that
+   * missed and waited for the database, without and with warm-up (one member loads every key of the table
+   * through {@code loadAll}, 1,000 a batch, in the background while the cache answers).
+   */
+  private Story coldStart() throws Exception {
+    double[] misses = bothWays(warm -> {
+      progress.step("a cold start, warm-up " + (warm ? "on" : "off"));
+      String label = warm ? "cold-warmed" : "cold";
+      try (Instances instances = Instances.start(dir, INSTANCES, "")) {
+        List<TierCache<String, String>> caches = open(instances, "users", config -> {
+          config.setWarmUp(warm ? WarmUpSettings.DEFAULTS : null);
+          config.setStatisticsEnabled(true).setReadThrough(true).setCacheLoaderFactory(db.store("users", label));
+        });
+        Workload.Zipf zipf = new Workload.Zipf(USERS, ZIPF_EXPONENT);
+        Workload.run(INSTANCES * READERS_PER_INSTANCE, COLD_START_MILLIS, READS_PER_SECOND,
+            t -> caches.get(t % INSTANCES).get("user:" + zipf.next()));
+        return caches.get(0).clusterStatistics().misses();
+      }
+    });
+    String story = String.format(java.util.Locale.ROOT, "a cold start: 3 instances start, %,d users, reads at once",
+        USERS);
+    return new Story(story, "reads that waited for the DB, 3 s", "warm-up", misses[0], misses[1], "reads");
   }
 
   /**
@@ -320,17 +383,16 @@ public final class SeedDemo {
    * longer has, with a plain {@code put} and with {@code getVersioned} / {@code putIfUnchanged}.
    */
   private Story deleteRacesTheQuery() throws Exception {
-    double[] stale = new double[2];
-    for (int run = 0; run < 2; run++) {
-      boolean versioned = run == 1;
+    double[] stale = bothWays(versioned -> {
       progress.step("a delete races the query, " + (versioned ? "versioned put" : "plain put"));
+      int staleLeft = 0;
       try (Instances instances = Instances.start(dir, 2, "")) {
         List<TierCache<String, String>> caches = open(instances, "race", config -> { });
         TierCache<String, String> a = caches.get(0);
         TierCache<String, String> b = caches.get(1);
         JdbcCacheStore<String, String> table = db.store("users", "race").create();
         for (int i = 0; i < RACES; i++) {
-          String key = "user:" + (run * RACES + i);
+          String key = "user:" + ((versioned ? RACES : 0) + i); // each variant its own keys
           Versioned<String> seen = versioned ? a.getVersioned(key) : null;
           if (versioned ? seen.isPresent() : a.get(key) != null) {
             continue;
@@ -346,11 +408,12 @@ public final class SeedDemo {
           }
           String cached = b.get(key);
           if (cached != null && !cached.equals(edited)) {
-            stale[run]++;
+            staleLeft++;
           }
         }
       }
-    }
+      return staleLeft;
+    });
     return new Story("a delete races the query: " + RACES + " times on two instances", "stale entries left",
         "getVersioned + putIfUnchanged", stale[0], stale[1], "entries");
   }
@@ -360,10 +423,8 @@ public final class SeedDemo {
    * longer than 100 ms, without refresh and with a 5 s stale window (serve the old value, reload behind).
    */
   private Story staleWhileRevalidate() throws Exception {
-    double[] slowReads = new double[2];
-    for (int run = 0; run < 2; run++) {
-      boolean refresh = run == 1;
-      String label = "swr-" + run;
+    double[] slowReads = bothWays(refresh -> {
+      String label = refresh ? "swr-refresh" : "swr";
       progress.step("stale-while-revalidate " + (refresh ? "on" : "off"));
       try (Instances instances = Instances.start(dir, INSTANCES, "")) {
         List<TierCache<String, String>> caches = open(instances, "swr", config -> {
@@ -381,9 +442,9 @@ public final class SeedDemo {
         for (long nanos : latencies.sorted()) {
           slow += nanos > TimeUnit.MILLISECONDS.toNanos(100) ? 1 : 0;
         }
-        slowReads[run] = slow;
+        return slow;
       }
-    }
+    });
     return new Story("expiry of a hot key: 1 s TTL, 250 ms reload, 6 readers", "reads that waited > 100 ms",
         "stale-while-revalidate", slowReads[0], slowReads[1], "reads");
   }
@@ -391,9 +452,7 @@ public final class SeedDemo {
   /** 1,000 writes on two instances: database statements per 1,000 writes, write-through and write-behind. */
   @SuppressWarnings("unchecked")
   private Story writeBehind() throws Exception {
-    double[] perThousand = new double[2];
-    for (int run = 0; run < 2; run++) {
-      boolean behind = run == 1;
+    double[] perThousand = bothWays(behind -> {
       progress.step("writes, " + (behind ? "write-behind" : "write-through"));
       String table = behind ? "orders_behind" : "orders_through";
       db.createTable(table, 0);
@@ -414,9 +473,9 @@ public final class SeedDemo {
             cache.writeBehind().orElseThrow().flush();
           }
         }
-        perThousand[run] = Database.statements(table);
+        return Database.statements(table);
       }
-    }
+    });
     return new Story("writes: 1,000 puts on two instances", "DB statements per 1,000 writes", "write-behind",
         perThousand[0], perThousand[1], "statements");
   }
@@ -467,6 +526,17 @@ public final class SeedDemo {
       caches.add(instances.manager(i).createCache(name, config).unwrap(TierCache.class));
     }
     return caches;
+  }
+
+  /** Measures a story twice: without its feature ({@code false}), then with it. */
+  private static double[] bothWays(Variant variant) throws Exception {
+    return new double[] {variant.measure(false), variant.measure(true)};
+  }
+
+  /** One run of a story. */
+  @FunctionalInterface
+  private interface Variant {
+    double measure(boolean withFeature) throws Exception;
   }
 
   private static double seconds(Workload.Latencies latencies) {

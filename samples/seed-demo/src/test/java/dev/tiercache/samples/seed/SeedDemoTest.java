@@ -47,6 +47,11 @@ class SeedDemoTest {
     SeedDemo.Story killed = story(report, "instance dies");
     assertEquals(0, killed.with(), "with a backup, nothing is lost");
     assertTrue(killed.without() > 0, "without, the dead instance's share is: " + killed);
+    SeedDemo.Story codes = story(report, "one-time codes");
+    assertEquals(500, codes.without(), "under the cache's 10 min policy every code outlives its second: " + codes);
+    assertEquals(0, codes.with(), "with its own time to live, none does: " + codes);
+    SeedDemo.Story cold = story(report, "cold start");
+    assertTrue(cold.with() * 2 < cold.without(), "warm-up spares most of the first reads the database: " + cold);
     SeedDemo.Story herd = story(report, "thundering herd");
     assertTrue(herd.with() < herd.without(), "jitter lowers the peak: " + herd);
 
