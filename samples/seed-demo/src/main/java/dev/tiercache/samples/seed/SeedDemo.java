@@ -314,7 +314,8 @@ public final class SeedDemo {
       progress.step("stampede, single flight " + (singleFlight ? "on" : "off"));
       try (Instances instances = Instances.start(dir, INSTANCES, "")) {
         List<TierCache<String, String>> caches = open(instances, "stampede", config -> { });
-        JdbcCacheStore<String, String> table = db.store("users", singleFlight ? "stampede-single" : "stampede").create();
+        String label = singleFlight ? "stampede-single" : "stampede";
+        JdbcCacheStore<String, String> table = db.store("users", label).create();
         AtomicLong calls = new AtomicLong();
         java.util.function.Function<String, String> slowQuery = key -> {
           calls.incrementAndGet();
