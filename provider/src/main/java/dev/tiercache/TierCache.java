@@ -151,8 +151,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         && mapConfig.getEvictionConfig().getEvictionPolicy() == EvictionPolicy.NONE;
     NearCacheSettings nearCacheSettings = configuration.getNearCache();
     this.nearCache = nearCacheSettings == null || !nearCacheSettings.enabled() ? null
-        : new NearCache(name, map, hazelcast.getPartitionService(), serialization, nearCacheSettings,
-            configuration.getKeyType());
+        : new NearCache(name, map, serialization, nearCacheSettings, configuration.getKeyType());
     this.evictions = mapConfig.getEvictionConfig().getEvictionPolicy() == EvictionPolicy.NONE ? null
         : new L2Evictions(map, statistics);
 

@@ -199,6 +199,14 @@ public class NearCacheBenchmark {
   }
 
   private static Config hazelcastConfig(String cluster, int port, int otherPort) {
+    Config config = plainMember(cluster, port, otherPort);
+    config.addMapConfig(nearCached("near-object-*", InMemoryFormat.OBJECT));
+    config.addMapConfig(nearCached("near-binary-*", InMemoryFormat.BINARY));
+    return config;
+  }
+
+  /** A plain Hazelcast member on loopback, of a two-member cluster with the member at {@code otherPort}. */
+  static Config plainMember(String cluster, int port, int otherPort) {
     Config config = new Config();
     config.setClusterName(cluster);
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -209,8 +217,6 @@ public class NearCacheBenchmark {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:" + port).addMember("127.0.0.1:" + otherPort);
-    config.addMapConfig(nearCached("near-object-*", InMemoryFormat.OBJECT));
-    config.addMapConfig(nearCached("near-binary-*", InMemoryFormat.BINARY));
     return config;
   }
 

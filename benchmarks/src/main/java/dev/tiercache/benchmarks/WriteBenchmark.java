@@ -126,6 +126,11 @@ public class WriteBenchmark {
 
   /** Two configuration files naming one cluster on loopback, under a name no other run uses. */
   static List<URI> twoMemberCluster() throws Exception {
+    return twoMemberCluster("backups: 1");
+  }
+
+  /** {@link #twoMemberCluster()} with {@code defaults} (one setting) as the caches' defaults. */
+  static List<URI> twoMemberCluster(String defaults) throws Exception {
     Path dir = Files.createTempDirectory("tiercache-bench");
     String name = "tiercache-bench-" + UUID.randomUUID();
     int[] ports = {freePort(), freePort()};
@@ -134,7 +139,7 @@ public class WriteBenchmark {
     for (int port : ports) {
       Path file = dir.resolve("member-" + port + ".yaml");
       Files.writeString(file, "tiercache:\n  cluster:\n    name: " + name + "\n    port: " + port
-          + "\n    members: " + members + "\n  defaults:\n    backups: 1\n");
+          + "\n    members: " + members + "\n  defaults:\n    " + defaults + "\n");
       uris.add(file.toUri());
     }
     return uris;

@@ -79,6 +79,8 @@ public final class Members {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.shutdownhook.policy", "GRACEFUL");
+    // Near-cache invalidations at once, one message per change: batched, they wait up to 10 s.
+    config.setProperty("hazelcast.map.invalidation.batch.enabled", "false");
     config.getJetConfig().setEnabled(false);
 
     NetworkConfig network = config.getNetworkConfig();

@@ -2,12 +2,17 @@ package dev.tiercache.nearcache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.hazelcast.internal.partition.IPartitionService;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.internal.serialization.impl.SerializationConstants;
 import com.hazelcast.map.IMap;
-import com.hazelcast.partition.PartitionService;
+import com.hazelcast.map.impl.MapService;
+import com.hazelcast.map.impl.MapServiceContext;
+import com.hazelcast.spi.impl.NodeEngine;
+import com.hazelcast.spi.impl.eventservice.impl.TrueEventFilter;
+import com.hazelcast.spi.impl.AbstractDistributedObject;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.config.NearCacheSettings;
 import java.util.ArrayList;
@@ -29,34 +34,40 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Coherence comes from four rules, each closing one way an entry could go stale:
  * <ol>
- *   <li><b>Invalidation on every change.</b> A Hazelcast entry listener without values
- *       ({@link NearCacheInvalidations}) hears every change of the map from its owner, whoever made it,
- *       and drops the key here. Events are asynchronous: they arrive after the change has returned to
- *       its caller, usually within milliseconds, but Hazelcast bounds neither their delay nor their
- *       delivery. Their order does not matter, as each one only drops the key.
+ *   <li><b>Invalidation on every change.</b> Hazelcast's near-cache invalidations
+ *       ({@link NearCacheInvalidations}): the owner of a record sends one for every change of it, whoever
+ *       made it and however (a put, a removal, an entry processor, an eviction, an expiry), from inside the
+ *       operation, and each drops the key here. They are asynchronous: they arrive after the change has
+ *       returned to its caller, usually within milliseconds, but Hazelcast bounds neither their delay nor
+ *       their delivery. Their order does not matter for L1, as each one only drops the key.
  *   <li><b>Read-your-writes.</b> The cache drops the key here itself once its own change is in L2,
- *       before the operation returns, without waiting for the event.
+ *       before the operation returns, without waiting for the invalidation.
  *   <li><b>Reservations.</b> A read that misses puts a reservation in L1 before it reads L2 and replaces
  *       it with the value only if the reservation is still there; an invalidation that arrives in
  *       between removes the reservation, so a value read before a change is never cached after it.
- *   <li><b>Repair</b> ({@link NearCacheRepair}). Events can be lost or late (a member joins or leaves,
- *       a partition migrates, an event queue overflows). Twice per repair interval
- *       ({@link NearCacheSettings#repairIntervalMillis}, 1 s by default) every member asks the owners
- *       for the versions of the keys it holds and drops every entry whose version differs or whose key
- *       is gone. Versions are never reused for a key (a new entry starts at a random version), so there
- *       is no tolerance: one missed change is found at the next repair. If the check fails or does not
- *       answer within the interval, the entries it covered are dropped.
+ *   <li><b>Repair</b> ({@link NearCacheRepair}). Invalidations can be lost or late (a member joins or
+ *       leaves, a connection drops, an event queue overflows). Each carries its number in its partition's
+ *       sequence; twice per repair interval ({@link NearCacheSettings#repairIntervalMillis}, 1 s by
+ *       default) every member reads the owners' latest numbers, one small call per member, and verifies
+ *       against L2 the entries of exactly the partitions where a number was not heard or whose history
+ *       changed ({@link PartitionSequences}): it drops every entry whose version differs or whose key is
+ *       gone, and every reservation. Versions are never reused for a key (a new entry starts at a random
+ *       version), so there is no tolerance: one missed change is found by the second repair after it. If
+ *       an owner does not answer, or the verification fails, within the interval, the entries of its
+ *       partitions are dropped. Where nothing was lost, the repair reads no entry at all.
  * </ol>
  * So the only bound on staleness on other members is the repair's: with owners that answer promptly a
- * change whose event was lost is dropped within about half a repair interval, and the tests hold every
- * L1 to agree with L2 one repair interval after changes stop (and every member to see a change within
+ * change whose invalidation was lost is dropped within one repair interval, and the tests hold every L1
+ * to agree with L2 one repair interval after changes stop (and every member to see a change within
  * two); an owner that is slow to answer stretches this by up to an interval per repair.
  *
  * <p>A hit returns a private copy, as the cache stores by value: see {@link Entry#value()}.
  */
 public final class NearCache {
 
-  private final IMap<Object, CacheRecord> map;
+  private final String mapName;
+  private final MapServiceContext maps;
+  private final IPartitionService partitions;
   private final SerializationService serialization;
   private final Cache<Object, Object> entries;
   private final NearCacheInvalidations invalidations;
@@ -69,19 +80,24 @@ public final class NearCache {
    * {@code keyType}: the cache's configured key type. When it is a final class held as itself (String,
    * Long...), every key is (the cache checks types), and a hit skips the per-key look at its class.
    */
-  public NearCache(String cacheName, IMap<Object, CacheRecord> map, PartitionService partitions,
-      SerializationService serialization, NearCacheSettings settings, Class<?> keyType) {
+  public NearCache(String cacheName, IMap<Object, CacheRecord> map, SerializationService serialization,
+      NearCacheSettings settings, Class<?> keyType) {
     this.keysByValue = java.lang.reflect.Modifier.isFinal(keyType.getModifiers()) && KeyIdentity.byValue(keyType);
-    this.map = map;
+    NodeEngine nodeEngine = ((AbstractDistributedObject<?>) map).getNodeEngine();
+    this.mapName = map.getName();
+    this.maps = nodeEngine.<MapService>getService(MapService.SERVICE_NAME).getMapServiceContext();
+    this.partitions = nodeEngine.getPartitionService();
     this.serialization = serialization;
     Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(settings.maxEntries());
     if (settings.timeToLiveMillis() > 0) {
       builder.expireAfterWrite(settings.timeToLiveMillis(), TimeUnit.MILLISECONDS);
     }
     this.entries = builder.build();
-    this.invalidations = new NearCacheInvalidations(entries, serialization);
-    this.listener = map.addEntryListener(invalidations, false);
-    this.repair = NearCacheRepair.scheduled(cacheName, entries.asMap(), map, partitions,
+    PartitionSequences sequences = new PartitionSequences(partitions.getPartitionCount());
+    this.invalidations = new NearCacheInvalidations(mapName, entries, serialization, partitions, sequences);
+    // Registered on every member, which makes Hazelcast send this map's invalidations (and number them).
+    this.listener = maps.addEventListener(invalidations, TrueEventFilter.INSTANCE, mapName);
+    this.repair = NearCacheRepair.scheduled(cacheName, entries.asMap(), sequences, map, nodeEngine,
         settings.repairIntervalMillis());
   }
 
@@ -97,7 +113,7 @@ public final class NearCache {
    * {@link #release}, or {@code null} if another read holds one (this read then caches nothing).
    */
   public Object reserve(Object key, Data k) {
-    Reservation reservation = new Reservation(KeyIdentity.of(key, k));
+    Reservation reservation = new Reservation(KeyIdentity.of(key, k), partitions.getPartitionId(k));
     return entries.asMap().putIfAbsent(reservation.key, reservation) == null ? reservation : null;
   }
 
@@ -179,7 +195,7 @@ public final class NearCache {
     invalidations.close();
     repair.close();
     try {
-      map.removeEntryListener(listener);
+      maps.removeEventListener(mapName, listener);
     } catch (RuntimeException e) {
       // the member is stopping or the map was destroyed: the listener is gone with it
     }
@@ -191,20 +207,26 @@ public final class NearCache {
     return repair.repairNow();
   }
 
+  /** Entries the repair has verified against L2 so far: none where no invalidation was lost. */
+  public long repairVerified() {
+    return repair.verified();
+  }
+
   private Entry entry(Data k, CacheRecord record, Object value) {
     Class<?> type = value.getClass();
+    int partition = partitions.getPartitionId(k);
     if (Immutables.isImmutable(type)) {
-      return new Entry(k, record, Entry.SHARED, value, null, serialization);
+      return new Entry(k, partition, record, Entry.SHARED, value, null, serialization);
     }
     byte[] bytes = record.value();
     if (new HeapData(bytes).getType() == SerializationConstants.JAVA_DEFAULT_TYPE_SERIALIZABLE
         && FieldCopier.mayCopy(type)) {
       Object template = FieldCopier.copy(value);
       if (template != FieldCopier.UNSUPPORTED) {
-        return new Entry(k, record, Entry.COPIED, template, bytes, serialization);
+        return new Entry(k, partition, record, Entry.COPIED, template, bytes, serialization);
       }
     }
-    return new Entry(k, record, Entry.DESERIALIZED, null, bytes, serialization);
+    return new Entry(k, partition, record, Entry.DESERIALIZED, null, bytes, serialization);
   }
 
   /** Test hook: drop this share (0 to 1) of the cluster's invalidation messages in this JVM. */
@@ -224,6 +246,7 @@ public final class NearCache {
     static final int DESERIALIZED = 2;
 
     private final Data key;
+    private final int partition;
     private final long version;
     private final long expiresAt;
     private final long refreshAt;
@@ -233,8 +256,10 @@ public final class NearCache {
     private final byte[] serialized;
     private final SerializationService serialization;
 
-    Entry(Data key, CacheRecord record, int mode, Object held, byte[] serialized, SerializationService serialization) {
+    Entry(Data key, int partition, CacheRecord record, int mode, Object held, byte[] serialized,
+        SerializationService serialization) {
       this.key = key;
+      this.partition = partition;
       this.version = record.version();
       this.expiresAt = record.expiresAt();
       this.refreshAt = record.refreshAt();
@@ -267,6 +292,11 @@ public final class NearCache {
       return key;
     }
 
+    /** The partition of the key, whose sequence tells the repair whether to verify this entry. */
+    int partition() {
+      return partition;
+    }
+
     /** The version of the L2 record this value was read from. */
     public long version() {
       return version;
@@ -288,12 +318,14 @@ public final class NearCache {
     }
   }
 
-  /** Marks a key whose L2 read is in flight; an invalidation removes it. */
-  private static final class Reservation {
+  /** Marks a key whose L2 read is in flight; an invalidation, or a repair of its partition, removes it. */
+  static final class Reservation {
     final Object key;
+    final int partition;
 
-    Reservation(Object key) {
+    Reservation(Object key, int partition) {
       this.key = key;
+      this.partition = partition;
     }
   }
 }

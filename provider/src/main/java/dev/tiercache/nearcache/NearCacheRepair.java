@@ -1,11 +1,19 @@
 package dev.tiercache.nearcache;
 
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.memberselector.MemberSelectors;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.impl.MapService;
+import com.hazelcast.map.impl.operation.MapGetInvalidationMetaDataOperation;
+import com.hazelcast.map.impl.operation.MapGetInvalidationMetaDataOperation.MetaDataResponse;
 import com.hazelcast.partition.PartitionService;
+import com.hazelcast.spi.impl.NodeEngine;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.cluster.PerPartition;
 import dev.tiercache.cluster.VersionProbe;
+import dev.tiercache.nearcache.PartitionSequences.Owner;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -27,18 +35,22 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The repair of one near cache, against invalidation messages that were lost: twice per repair interval
- * it sends the keys L1 holds to their owners, which answer with the versions they hold, and drops every
- * entry that L2 did not vouch for.
+ * The repair of one near cache, against invalidations that were lost: twice per repair interval it reads
+ * the owners' latest change numbers of each partition (one small call per member, whatever L1 holds),
+ * asks {@link PartitionSequences} which partitions lost an invalidation or changed history, and verifies
+ * only the entries of those against L2: their keys go to their owners, which answer with the versions
+ * they hold, and every entry L2 does not vouch for is dropped, with every reservation of those partitions
+ * (a read in flight there may have read L2 before the lost change). Every {@value #EXPIRED_SWEEP_ROUNDS}
+ * repairs it also drops the expired entries of the whole L1, which reads never return anyway.
  *
- * <p>Invariant: an entry outlives a repair that looked at it only if it has not expired and L2 answered,
+ * <p>Invariant: a verified entry outlives the verification only if it has not expired and L2 answered,
  * within one repair interval, the very version the entry was read at. Versions are never reused for a
  * key, so equal versions mean equal values. A failed or late answer vouches for nothing. The one
  * exception is an entry L1 replaced while the repair ran (a newer read or a reservation): it is newer
  * than the check, so it is left alone ({@code remove(key, entry)}, not {@code remove(key)}).
  *
  * <p>{@link Check} is the decision, from what L1 holds and what L2 answered, free of Hazelcast so that
- * it can be tested alone; {@link L2Versions} is the read.
+ * it can be tested alone; {@link L2Owners} and {@link L2Versions} are the reads.
  */
 final class NearCacheRepair {
 
@@ -54,6 +66,9 @@ final class NearCacheRepair {
 
   /** Average serialized value size up to which the repair reads whole records rather than versions. */
   static final long SMALL_VALUE_BYTES = 512;
+
+  /** Repairs between two sweeps of the expired entries of the whole L1 (one minute at the default interval). */
+  static final int EXPIRED_SWEEP_ROUNDS = 120;
 
   /** Why a repair drops an entry. */
   enum Reason {
@@ -76,47 +91,92 @@ final class NearCacheRepair {
     CompletableFuture<Map<Object, Long>> of(Set<Object> keys, boolean smallValues);
   }
 
+  /**
+   * Where a repair reads the owners' word on each partition, waiting at most {@code timeoutMillis}; a
+   * partition whose owner did not answer in time is left out.
+   */
+  @FunctionalInterface
+  interface Owners {
+    Map<Integer, Owner> read(long timeoutMillis);
+  }
+
   private final String cacheName;
   private final ConcurrentMap<Object, Object> entries;
+  private final PartitionSequences sequences;
+  private final Owners owners;
   private final Versions versions;
   private final long intervalMillis;
   private final LongAdder repaired = new LongAdder();
+  private final LongAdder verified = new LongAdder();
+  private int rounds;
   private volatile ScheduledFuture<?> schedule;
   private volatile boolean closed;
 
   /** A repair that runs only when asked ({@link #repairNow}); {@link #scheduled} also runs it periodically. */
-  NearCacheRepair(String cacheName, ConcurrentMap<Object, Object> entries, Versions versions, long intervalMillis) {
+  NearCacheRepair(String cacheName, ConcurrentMap<Object, Object> entries, PartitionSequences sequences,
+      Owners owners, Versions versions, long intervalMillis) {
     this.cacheName = cacheName;
     this.entries = entries;
+    this.sequences = sequences;
+    this.owners = owners;
     this.versions = versions;
     this.intervalMillis = intervalMillis;
   }
 
   /** The repair of {@code entries} against {@code map}, run twice per {@code intervalMillis} from now on. */
   static NearCacheRepair scheduled(String cacheName, ConcurrentMap<Object, Object> entries,
-      IMap<Object, CacheRecord> map, PartitionService partitions, long intervalMillis) {
-    NearCacheRepair repair = new NearCacheRepair(cacheName, entries, new L2Versions(map, partitions), intervalMillis);
+      PartitionSequences sequences, IMap<Object, CacheRecord> map, NodeEngine nodeEngine, long intervalMillis) {
+    PartitionService partitions = nodeEngine.getHazelcastInstance().getPartitionService();
+    NearCacheRepair repair = new NearCacheRepair(cacheName, entries, sequences, new L2Owners(map.getName(), nodeEngine),
+        new L2Versions(map, partitions), intervalMillis);
     long period = Math.max(10, intervalMillis / 2);
     repair.schedule = REPAIRS.scheduleWithFixedDelay(repair::repairQuietly, period, period, TimeUnit.MILLISECONDS);
     return repair;
   }
 
-  /** Runs one repair now; returns how many entries it dropped. */
-  int repairNow() {
+  /**
+   * Runs one repair now; returns how many entries it dropped. A change whose invalidation was lost is
+   * found by the second repair after the change at the latest (the first may only learn its number).
+   */
+  synchronized int repairNow() {
     if (closed) {
       return 0;
     }
-    Check check = Check.of(entries, System.currentTimeMillis());
-    int dropped = drop(check.expired());
-    if (check.keys().isEmpty()) {
+    long now = System.currentTimeMillis();
+    int dropped = 0;
+    if (++rounds % EXPIRED_SWEEP_ROUNDS == 0) {
+      dropped += drop(Check.expired(entries, now));
+    }
+    Map<Integer, Owner> answer = owners.read(intervalMillis);
+    BitSet partitions = sequences.needVerifying(answer);
+    if (partitions.isEmpty()) {
       return dropped;
     }
-    return dropped + drop(check.stale(answer(check)));
+    Check check = Check.of(entries, now, partitions);
+    check.reservations().forEach(entries::remove); // remove(key, reservation): a newer one stays
+    dropped += drop(check.expired());
+    Map<Object, Long> held = check.keys().isEmpty() ? Map.of() : answer(check);
+    dropped += drop(check.stale(held));
+    verified.add(check.live().size());
+    if (held != null) {
+      for (int p = partitions.nextSetBit(0); p >= 0; p = partitions.nextSetBit(p + 1)) {
+        Owner owner = answer.get(p);
+        if (owner != null) {
+          sequences.verified(p, owner);
+        }
+      }
+    }
+    return dropped;
   }
 
   /** Entries the repair found stale (their invalidation was lost) and dropped; expired ones do not count. */
   long repaired() {
     return repaired.sum();
+  }
+
+  /** Entries the repair has verified against L2 so far (asked L2 about, or dropped when it did not answer). */
+  long verified() {
+    return verified.sum();
   }
 
   /** Stops repairing; a repair running now finishes. */
@@ -180,21 +240,25 @@ final class NearCacheRepair {
   }
 
   /**
-   * One repair's view of L1 and its decision. Taken from L1 at one moment: the values it holds (not the
-   * reservations, which hold nothing to be stale), split into the expired ones, dropped without asking
-   * L2, and the live ones, whose keys (serialized, as L2 knows them) go to L2.
+   * One repair's view of the partitions it verifies, taken from L1 at one moment: their values, split into
+   * the expired ones, dropped without asking L2, and the live ones, whose keys (serialized, as L2 knows
+   * them) go to L2; and their reservations, which the repair removes.
    *
+   * @param reservations by L1 key
    * @param valueBytes total serialized size of the live values, for {@link #smallValues}
    */
-  record Check(List<Stale> expired, Map<Object, NearCache.Entry> live, Set<Object> keys, long valueBytes) {
+  record Check(List<Stale> expired, Map<Object, NearCache.Entry> live, Set<Object> keys,
+      Map<Object, NearCache.Reservation> reservations, long valueBytes) {
 
-    static Check of(Map<Object, Object> l1, long now) {
+    /** The check of the entries of {@code partitions}. */
+    static Check of(Map<Object, Object> l1, long now, BitSet partitions) {
       List<Stale> expired = new ArrayList<>();
       Map<Object, NearCache.Entry> live = new HashMap<>();
       Set<Object> keys = new HashSet<>();
+      Map<Object, NearCache.Reservation> reservations = new HashMap<>();
       long valueBytes = 0;
       for (Map.Entry<Object, Object> held : l1.entrySet()) {
-        if (held.getValue() instanceof NearCache.Entry entry) {
+        if (held.getValue() instanceof NearCache.Entry entry && partitions.get(entry.partition())) {
           if (entry.expiresAt() <= now) {
             expired.add(new Stale(held.getKey(), entry, Reason.EXPIRED));
           } else {
@@ -202,9 +266,23 @@ final class NearCacheRepair {
             keys.add(entry.key());
             valueBytes += entry.size();
           }
+        } else if (held.getValue() instanceof NearCache.Reservation reservation
+            && partitions.get(reservation.partition)) {
+          reservations.put(held.getKey(), reservation);
         }
       }
-      return new Check(expired, live, keys, valueBytes);
+      return new Check(expired, live, keys, reservations, valueBytes);
+    }
+
+    /** The expired entries of the whole of L1. */
+    static List<Stale> expired(Map<Object, Object> l1, long now) {
+      List<Stale> expired = new ArrayList<>();
+      l1.forEach((key, held) -> {
+        if (held instanceof NearCache.Entry entry && entry.expiresAt() <= now) {
+          expired.add(new Stale(key, entry, Reason.EXPIRED));
+        }
+      });
+      return expired;
     }
 
     /**
@@ -264,6 +342,65 @@ final class NearCacheRepair {
       }, REPAIR_READS);
       bulkRead = read;
       return read;
+    }
+  }
+
+  /**
+   * The owners' word on each partition: Hazelcast's near-cache metadata of the map (each partition's UUID
+   * and latest change number), read from every data member for the partitions it owns, one operation per
+   * member. A member that does not answer in time leaves its partitions out; a partition two members
+   * answer for with different UUIDs (a migration between the two reads) is left out too.
+   */
+  private static final class L2Owners implements Owners {
+    private final String mapName;
+    private final NodeEngine nodeEngine;
+
+    L2Owners(String mapName, NodeEngine nodeEngine) {
+      this.mapName = mapName;
+      this.nodeEngine = nodeEngine;
+    }
+
+    @Override
+    public Map<Integer, Owner> read(long timeoutMillis) {
+      List<CompletableFuture<MetaDataResponse>> answers = new ArrayList<>();
+      for (Member member : nodeEngine.getClusterService().getMembers(MemberSelectors.DATA_MEMBER_SELECTOR)) {
+        try {
+          answers.add(nodeEngine.getOperationService().invokeOnTarget(MapService.SERVICE_NAME,
+              new MapGetInvalidationMetaDataOperation(List.of(mapName)), member.getAddress()));
+        } catch (RuntimeException e) {
+          // the member is leaving: its partitions go unanswered
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+      Map<Integer, Owner> owners = new HashMap<>();
+      Set<Integer> contested = new HashSet<>();
+      for (CompletableFuture<MetaDataResponse> answer : answers) {
+        MetaDataResponse response;
+        try {
+          response = answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return Map.of();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+          continue;
+        }
+        Map<Integer, Long> sequences = new HashMap<>();
+        response.getNamePartitionSequenceList().getOrDefault(mapName, List.of())
+            .forEach(e -> sequences.put(e.getKey(), e.getValue()));
+        response.getPartitionUuidList().forEach((partition, uuid) -> {
+          Owner owner = new Owner(uuid, sequences.getOrDefault(partition, 0L));
+          Owner other = owners.putIfAbsent(partition, owner);
+          if (other != null) {
+            if (other.uuid().equals(uuid)) {
+              owners.put(partition, other.sequence() >= owner.sequence() ? other : owner);
+            } else {
+              contested.add(partition);
+            }
+          }
+        });
+      }
+      contested.forEach(owners::remove);
+      return owners;
     }
   }
 }

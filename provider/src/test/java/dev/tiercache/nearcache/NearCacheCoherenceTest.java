@@ -80,10 +80,20 @@ class NearCacheCoherenceTest {
 
   @Test
   void aMemberJoiningAndOneLeavingMidRunLeaveNothingStale() throws Exception {
-    run(true);
+    run(true, false);
+  }
+
+  /** As above, but the member that goes is killed: its partitions' backups are promoted mid-run. */
+  @Test
+  void aMemberJoiningAndOneCrashingMidRunLeaveNothingStale() throws Exception {
+    run(true, true);
   }
 
   private Outcome run(boolean churn) throws Exception {
+    return run(churn, false);
+  }
+
+  private Outcome run(boolean churn, boolean crash) throws Exception {
     List<URI> uris = TestCluster.configure(dir, 4);
     History history = new History();
     List<Member> members = new CopyOnWriteArrayList<>();
@@ -107,9 +117,14 @@ class NearCacheCoherenceTest {
         Member leaving = members.remove(1);
         leaving.stop();
         HazelcastInstance instance = leaving.cache.unwrap(HazelcastInstance.class);
-        leaving.manager.close();
-        managers.remove(leaving.manager);
-        instance.shutdown(); // leave now, not after the idle wait of a closed manager's member
+        if (crash) {
+          instance.getLifecycleService().terminate(); // no goodbye: the others promote its backups
+          managers.remove(leaving.manager);
+        } else {
+          leaving.manager.close();
+          managers.remove(leaving.manager);
+          instance.shutdown(); // leave now, not after the idle wait of a closed manager's member
+        }
         left = true;
       }
     }
@@ -135,7 +150,7 @@ class NearCacheCoherenceTest {
     System.out.printf("near cache coherence%s%s: %,d operations (%,d writes, %,d reads, %,d L1 hits); "
             + "invalidations dropped %,d, entries repaired %,d; other members saw a change after "
             + "p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples); violations %d, stale after quiescence %d%n",
-        churn ? " with a member joining and one leaving" : "", dropped > 0 ? " with dropped invalidations" : "",
+        churn ? crash ? " with a member joining and one crashing" : " with a member joining and one leaving" : "", dropped > 0 ? " with dropped invalidations" : "",
         history.operations.get(), history.writes.get(), history.reads.size(), nearHits, dropped, repaired,
         probe.percentile(50), probe.percentile(99), probe.percentile(100), probe.samples(),
         violations.size(), stale.size());
