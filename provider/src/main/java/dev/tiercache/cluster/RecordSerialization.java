@@ -28,6 +28,8 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int CACHE_PROBE = 20;
   static final int REFRESH_CLAIM = 21;
   static final int NOT_LEASE = 22;
+  static final int PARTITION_HISTORIES = 23;
+  static final int PARTITION_HISTORIES_ANSWER = 24;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -75,6 +77,12 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == REMOVE_WRITTEN) {
       return new UnwrittenRecords.RemoveWritten();
+    }
+    if (typeId == PARTITION_HISTORIES) {
+      return new PartitionHistories();
+    }
+    if (typeId == PARTITION_HISTORIES_ANSWER) {
+      return new PartitionHistories.Answer();
     }
     if (typeId == CACHE_PROBE) {
       return new CacheProbe();

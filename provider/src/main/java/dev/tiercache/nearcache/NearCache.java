@@ -124,7 +124,7 @@ public final class NearCache {
    */
   public void publish(Object reservation, Data k, CacheRecord record, Object value) {
     Reservation r = (Reservation) reservation;
-    entries.asMap().replace(r.key, r, entry(k, record, value));
+    entries.asMap().replace(r.key, r, entry(k, r.partition, record, value));
   }
 
   /** Gives up a reservation that is not published. */
@@ -212,9 +212,8 @@ public final class NearCache {
     return repair.verified();
   }
 
-  private Entry entry(Data k, CacheRecord record, Object value) {
+  private Entry entry(Data k, int partition, CacheRecord record, Object value) {
     Class<?> type = value.getClass();
-    int partition = partitions.getPartitionId(k);
     if (Immutables.isImmutable(type)) {
       return new Entry(k, partition, record, Entry.SHARED, value, null, serialization);
     }

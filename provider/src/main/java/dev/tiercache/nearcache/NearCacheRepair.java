@@ -3,12 +3,10 @@ package dev.tiercache.nearcache;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.memberselector.MemberSelectors;
 import com.hazelcast.map.IMap;
-import com.hazelcast.map.impl.MapService;
-import com.hazelcast.map.impl.operation.MapGetInvalidationMetaDataOperation;
-import com.hazelcast.map.impl.operation.MapGetInvalidationMetaDataOperation.MetaDataResponse;
 import com.hazelcast.partition.PartitionService;
 import com.hazelcast.spi.impl.NodeEngine;
 import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.PartitionHistories;
 import dev.tiercache.cluster.PerPartition;
 import dev.tiercache.cluster.VersionProbe;
 import dev.tiercache.nearcache.PartitionSequences.Owner;
@@ -153,7 +151,7 @@ final class NearCacheRepair {
       return dropped;
     }
     Check check = Check.of(entries, now, partitions);
-    check.reservations().forEach(entries::remove); // remove(key, reservation): a newer one stays
+    check.reservations().forEach(this::revoke);
     dropped += drop(check.expired());
     Map<Object, Long> held = check.keys().isEmpty() ? Map.of() : answer(check);
     dropped += drop(check.stale(held));
@@ -167,6 +165,17 @@ final class NearCacheRepair {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Removes a reservation the check found: its read may have read L2 before a lost change. If it is gone,
+   * its read may have published its value since the check looked, which the verification did not see: a
+   * value under the key now is dropped too (it may as well be a newer read's, which then costs a miss).
+   */
+  private void revoke(Object key, NearCache.Reservation reservation) {
+    if (!entries.remove(key, reservation) && entries.get(key) instanceof NearCache.Entry published) {
+      entries.remove(key, published);
+    }
   }
 
   /** Entries the repair found stale (their invalidation was lost) and dropped; expired ones do not count. */
@@ -346,10 +355,10 @@ final class NearCacheRepair {
   }
 
   /**
-   * The owners' word on each partition: Hazelcast's near-cache metadata of the map (each partition's UUID
-   * and latest change number), read from every data member for the partitions it owns, one operation per
-   * member. A member that does not answer in time leaves its partitions out; a partition two members
-   * answer for with different UUIDs (a migration between the two reads) is left out too.
+   * The owners' word on each partition, asked of every data member for the partitions it owns
+   * ({@link PartitionHistories}, one operation per member). A member that does not answer in time leaves
+   * its partitions out (and its call is cancelled); a partition two members answer for (a migration
+   * between the two reads) is left out too.
    */
   private static final class L2Owners implements Owners {
     private final String mapName;
@@ -362,11 +371,10 @@ final class NearCacheRepair {
 
     @Override
     public Map<Integer, Owner> read(long timeoutMillis) {
-      List<CompletableFuture<MetaDataResponse>> answers = new ArrayList<>();
+      List<CompletableFuture<PartitionHistories.Answer>> answers = new ArrayList<>();
       for (Member member : nodeEngine.getClusterService().getMembers(MemberSelectors.DATA_MEMBER_SELECTOR)) {
         try {
-          answers.add(nodeEngine.getOperationService().invokeOnTarget(MapService.SERVICE_NAME,
-              new MapGetInvalidationMetaDataOperation(List.of(mapName)), member.getAddress()));
+          answers.add(PartitionHistories.ask(nodeEngine, member.getAddress(), mapName));
         } catch (RuntimeException e) {
           // the member is leaving: its partitions go unanswered
         }
@@ -374,30 +382,22 @@ final class NearCacheRepair {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
       Map<Integer, Owner> owners = new HashMap<>();
       Set<Integer> contested = new HashSet<>();
-      for (CompletableFuture<MetaDataResponse> answer : answers) {
-        MetaDataResponse response;
+      for (CompletableFuture<PartitionHistories.Answer> pending : answers) {
+        PartitionHistories.Answer answer;
         try {
-          response = answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+          answer = pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return Map.of();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
+          pending.cancel(true);
           continue;
         }
-        Map<Integer, Long> sequences = new HashMap<>();
-        response.getNamePartitionSequenceList().getOrDefault(mapName, List.of())
-            .forEach(e -> sequences.put(e.getKey(), e.getValue()));
-        response.getPartitionUuidList().forEach((partition, uuid) -> {
-          Owner owner = new Owner(uuid, sequences.getOrDefault(partition, 0L));
-          Owner other = owners.putIfAbsent(partition, owner);
-          if (other != null) {
-            if (other.uuid().equals(uuid)) {
-              owners.put(partition, other.sequence() >= owner.sequence() ? other : owner);
-            } else {
-              contested.add(partition);
-            }
+        for (int i = 0; i < answer.size(); i++) {
+          if (owners.putIfAbsent(answer.partition(i), new Owner(answer.uuid(i), answer.sequence(i))) != null) {
+            contested.add(answer.partition(i));
           }
-        });
+        }
       }
       contested.forEach(owners::remove);
       return owners;

@@ -303,4 +303,29 @@ class NearCacheRepairTest {
     assertFalse(l1.containsKey("here"), "a read in flight there may have read L2 before a lost change");
     assertSame(elsewhere, l1.get("elsewhere"));
   }
+
+  @Test
+  void aValuePublishedAfterTheCheckSawItsReservationIsDroppedToo() {
+    NearCacheRepair repair = watching(Map.of());
+    repair.repairNow();
+    NearCache.Reservation reservation = new NearCache.Reservation("k", PARTITION);
+    NearCache.Entry published = new NearCache.Entry(data("k"), PARTITION,
+        new CacheRecord(new byte[10], CacheRecord.ETERNAL, 7), NearCache.Entry.SHARED, "read before the change",
+        null, serialization);
+    ConcurrentMap<Object, Object> racing = new ConcurrentHashMap<>() {
+      @Override
+      public boolean remove(Object key, Object value) {
+        if (value == reservation) {
+          replace("k", reservation, published); // the read publishes just before the repair removes its reservation
+        }
+        return super.remove(key, value);
+      }
+    };
+    racing.put("k", reservation);
+    sequences.heard(PARTITION, history, 9); // numbers 6 to 8 lost
+    ownersSay = owners(history, 9);
+    new NearCacheRepair("test", racing, sequences, timeout -> ownersSay, (keys, small) -> answers(Map.of()),
+        INTERVAL_MILLIS).repairNow();
+    assertFalse(racing.containsKey("k"), "the verification never saw that value: it must not stay");
+  }
 }
