@@ -19,6 +19,14 @@ import javax.cache.configuration.CompleteConfiguration;
  */
 final class KeyValueCodec<K, V> {
 
+  /**
+   * The largest serialized value a cache takes: a sixteenth of this JVM's heap. A value takes several
+   * times its size while it is stored (the caller's bytes, the record, the owner's copy and a backup's,
+   * which in one JVM share the heap), so a larger one would risk the member itself; it is refused, with
+   * nothing changed, and the member carries on.
+   */
+  static final long MAX_VALUE_BYTES = Runtime.getRuntime().maxMemory() / 16;
+
   private final String cacheName;
   private final SerializationService serialization;
   private final Class<?> keyType;
@@ -63,7 +71,23 @@ final class KeyValueCodec<K, V> {
   }
 
   byte[] valueBytes(V value) {
-    return toData(value, "value").toByteArray();
+    // A string or byte array serializes to at least its length: one too long is refused before its
+    // serialization, which would itself take twice its size again.
+    long atLeast = value instanceof String s ? s.length() : value instanceof byte[] b ? b.length : 0;
+    if (atLeast > MAX_VALUE_BYTES) {
+      throw tooLarge(atLeast, "at least ");
+    }
+    byte[] bytes = toData(value, "value").toByteArray();
+    if (bytes.length > MAX_VALUE_BYTES) {
+      throw tooLarge(bytes.length, "");
+    }
+    return bytes;
+  }
+
+  private javax.cache.CacheException tooLarge(long size, String qualifier) {
+    return new javax.cache.CacheException(String.format(java.util.Locale.ROOT, "Cache %s refuses a value of %s%,d "
+        + "bytes serialized: the largest it takes is %,d bytes, a sixteenth of the member's heap", cacheName,
+        qualifier, size, MAX_VALUE_BYTES));
   }
 
   /** The key of a serialized key, deserialized. */

@@ -23,7 +23,8 @@ final class L2Evictions implements EntryEvictedListener<Object, CacheRecord> {
   L2Evictions(IMap<Object, CacheRecord> map, CacheStatistics statistics) {
     this.map = map;
     this.statistics = statistics;
-    this.registration = map.addLocalEntryListener(this);
+    // Without values: an eviction event need not carry (and hold on to) the evicted value.
+    this.registration = map.addLocalEntryListener(this, com.hazelcast.query.Predicates.alwaysTrue(), false);
   }
 
   @Override

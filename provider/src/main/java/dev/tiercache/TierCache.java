@@ -137,7 +137,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.statistics = new CacheStatistics(configuration.isStatisticsEnabled());
     this.writeBehind = !TierCacheConfiguration.writesBehind(configuration) ? null
         : new WriteBehind<>(name, hazelcast, serialization, mapName, writer, writeBehindSettings,
-            manager.tiercacheConfig().settingsFor(name).maxEntries(), statistics::recordEvictions);
+            writeBehindEntries(manager.tiercacheConfig().settingsFor(name)), statistics::recordEvictions);
     this.expiry = new Expiry(configuration.getExpiryPolicyFactory().create(), configuration.getExpiryJitter(),
         configuration.getRefresh());
     this.events = new EventDispatcher<>(this);
@@ -470,6 +470,12 @@ public final class TierCache<K, V> implements Cache<K, V> {
   public boolean putIfAbsent(K key, V value, java.time.Duration timeToLive) {
     checkOpen();
     return putIfAbsent(key, value, timeToLiveMillis(timeToLive));
+  }
+
+  /** The written entries a write-behind cache keeps per member (it is bounded by entries, never by memory). */
+  private static int writeBehindEntries(dev.tiercache.config.CacheSettings settings) {
+    return settings.maxEntries() > 0 ? settings.maxEntries()
+        : dev.tiercache.config.CacheSettings.WRITE_BEHIND_ENTRIES_WITHOUT_MAX_ENTRIES;
   }
 
   /** Caller checked that the cache is open. */

@@ -15,6 +15,7 @@ import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
 import dev.tiercache.config.CacheSettings;
 import dev.tiercache.config.ClusterSettings;
+import dev.tiercache.config.MemoryBound;
 import dev.tiercache.config.TiercacheConfig;
 import java.util.HashMap;
 import java.util.Map;
@@ -113,10 +114,14 @@ public final class Members {
     map.setInMemoryFormat(InMemoryFormat.BINARY);
     map.setBackupCount(settings.backups());
     map.setStatisticsEnabled(false);
+    MemoryBound memory = settings.maxMemory();
+    // Hazelcast bounds a map by one measure; by heap, it counts the entries and backups on the member.
     map.setEvictionConfig(new EvictionConfig()
         .setEvictionPolicy(EvictionPolicy.LRU)
-        .setMaxSizePolicy(MaxSizePolicy.PER_NODE)
-        .setSize(settings.maxEntries()));
+        .setMaxSizePolicy(memory == null ? MaxSizePolicy.PER_NODE
+            : memory.percent() > 0 ? MaxSizePolicy.USED_HEAP_PERCENTAGE : MaxSizePolicy.USED_HEAP_SIZE)
+        .setSize(memory == null ? settings.maxEntries()
+            : memory.percent() > 0 ? memory.percent() : (int) Math.min(Integer.MAX_VALUE, memory.megabytes())));
     return map;
   }
 

@@ -12,6 +12,7 @@ import com.hazelcast.map.listener.EntryEvictedListener;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import com.hazelcast.query.Predicates;
 import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.impl.operationservice.Operation;
 import com.hazelcast.spi.impl.operationservice.ReadonlyOperation;
@@ -144,7 +145,7 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
         UUID self = nodeEngine.getLocalMember().getUuid();
         nodeEngine.getHazelcastInstance().getMap(mapName).addLocalEntryListener(
             (EntryEvictedListener<Object, Object>) event -> invalidator.invalidateKey(keyData(event, nodeEngine),
-                mapName, self));
+                mapName, self), Predicates.alwaysTrue(), false); // without values
       }
     }
 

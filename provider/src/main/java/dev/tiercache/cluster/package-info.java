@@ -5,6 +5,8 @@
  * cache's version probe, and {@code PerPartition} for running one over many keys). Two of them,
  * {@code ReadRecordsOperation} and {@code MarkWrittenOperation}, are Hazelcast map operations rather
  * than entry processors: the write-behind flusher runs them over every record it writes, and they skip
- * the per-entry deserialization and events. Implementation, not API.
+ * the per-entry deserialization and events. {@code PartitionHistories} asks a member for its word on
+ * the partitions it owns (history and latest change number), for the near caches' repair.
+ * Implementation, not API.
  */
 package dev.tiercache.cluster;

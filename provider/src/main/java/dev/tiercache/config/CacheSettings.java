@@ -6,7 +6,10 @@ import java.util.Objects;
  * Settings of one cache, or of the default template that every cache without its own entry takes,
  * including caches created from code with a bare {@code MutableConfiguration}.
  *
- * @param maxEntries most entries each member holds for this cache before evicting (L2, per member)
+ * @param maxEntries most entries each member holds for this cache before evicting (L2, per member), or 0
+ *     when {@code maxMemory} bounds it
+ * @param maxMemory most heap this cache's L2 takes on each member (its entries and the backups it holds)
+ *     before evicting, or {@code null} when {@code maxEntries} bounds it
  * @param backups synchronous backup copies of each entry on other members (0 to 6)
  * @param expiry expiry applied when the cache's JCache configuration leaves expiry at its default
  * @param statistics whether JCache statistics are on when the configuration does not say
@@ -20,6 +23,7 @@ import java.util.Objects;
  */
 public record CacheSettings(
     int maxEntries,
+    MemoryBound maxMemory,
     int backups,
     ExpirySetting expiry,
     boolean statistics,
@@ -31,13 +35,22 @@ public record CacheSettings(
     RefreshSettings refresh,
     WarmUpSettings warmUp) {
 
-  /** The built-in template: bounded, one backup, no expiry, statistics off, near cache on, no refresh. */
-  public static final CacheSettings DEFAULTS = new CacheSettings(100_000, 1, ExpirySetting.NONE, false, false,
-      Object.class, Object.class, null, NearCacheSettings.DEFAULTS, RefreshSettings.NONE, null);
+  /**
+   * The built-in template: L2 bounded to 20% of each member's heap, one backup, no expiry, statistics off,
+   * near cache on, no refresh.
+   */
+  public static final CacheSettings DEFAULTS = new CacheSettings(0, MemoryBound.ofPercent(20), 1, ExpirySetting.NONE,
+      false, false, Object.class, Object.class, null, NearCacheSettings.DEFAULTS, RefreshSettings.NONE, null);
+
+  /** The entries a write-behind cache bounded by memory keeps written before it evicts (see {@code Backlog}). */
+  public static final int WRITE_BEHIND_ENTRIES_WITHOUT_MAX_ENTRIES = 100_000;
 
   public CacheSettings {
-    if (maxEntries < 1) {
+    if (maxEntries < 0) {
       throw new IllegalArgumentException("max-entries must be at least 1, was " + maxEntries);
+    }
+    if ((maxEntries > 0) == (maxMemory != null)) {
+      throw new IllegalArgumentException("L2 is bounded by one measure: max-entries or max-memory, not both");
     }
     if (backups < 0 || backups > 6) {
       throw new IllegalArgumentException("backups must be between 0 and 6, was " + backups);

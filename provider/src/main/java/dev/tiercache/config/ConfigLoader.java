@@ -34,11 +34,11 @@ public final class ConfigLoader {
   private static final Set<String> ROOT_KEYS = Set.of("cluster", "defaults", "caches");
   private static final Set<String> CLUSTER_KEYS = Set.of("name", "bind-address", "port", "members");
   private static final Set<String> CACHE_KEYS =
-      Set.of("max-entries", "backups", "expiry", "statistics", "management", "key-type", "value-type",
+      Set.of("max-entries", "max-memory", "backups", "expiry", "statistics", "management", "key-type", "value-type",
           "write-behind", "near-cache", "refresh", "warm-up");
   private static final Set<String> REFRESH_KEYS = Set.of("after", "serve-stale-for");
   private static final Set<String> NEAR_CACHE_KEYS =
-      Set.of("enabled", "max-entries", "time-to-live", "repair-interval", "warm-up");
+      Set.of("enabled", "max-entries", "max-memory", "time-to-live", "repair-interval", "warm-up");
   private static final Set<String> WRITE_BEHIND_KEYS =
       Set.of("delay", "batch-size", "max-backlog", "when-full", "max-retry-delay", "max-attempts");
   private static final Set<String> EXPIRY_KEYS = Set.of("after-create", "after-write", "after-access", "jitter");
@@ -225,6 +225,9 @@ public final class ConfigLoader {
 
   private CacheSettings readCache(Node node, String path, CacheSettings base) {
     int maxEntries = base.maxEntries();
+    MemoryBound maxMemory = base.maxMemory();
+    Node entriesNode = null;
+    Node memoryNode = null;
     int backups = base.backups();
     ExpirySetting expiry = base.expiry();
     boolean statistics = base.statistics();
@@ -242,7 +245,16 @@ public final class ConfigLoader {
         checkKnown(tuple, keyPath, key, CACHE_KEYS);
         Node value = tuple.getValueNode();
         switch (key) {
-          case "max-entries" -> maxEntries = integer(value, keyPath, 1, Integer.MAX_VALUE);
+          case "max-entries" -> { // a section's own bound replaces the template's, of either measure
+            maxEntries = integer(value, keyPath, 1, Integer.MAX_VALUE);
+            maxMemory = null;
+            entriesNode = value;
+          }
+          case "max-memory" -> {
+            maxMemory = memory(value, keyPath);
+            maxEntries = 0;
+            memoryNode = value;
+          }
           case "backups" -> backups = integer(value, keyPath, 0, 6);
           case "expiry" -> expiry = readExpiry(value, keyPath, expiry);
           case "statistics" -> statistics = bool(value, keyPath);
@@ -256,8 +268,12 @@ public final class ConfigLoader {
         }
       }
     }
-    return new CacheSettings(maxEntries, backups, expiry, statistics, management, keyType, valueType, writeBehind,
-        nearCache, refresh, warmUp);
+    if (entriesNode != null && memoryNode != null) {
+      throw error(memoryNode, path + ".max-memory", "L2 is bounded by one measure: max-entries or max-memory, "
+          + "not both");
+    }
+    return new CacheSettings(maxEntries, maxMemory, backups, expiry, statistics, management, keyType, valueType,
+        writeBehind, nearCache, refresh, warmUp);
   }
 
   private NearCacheSettings readNearCache(Node node, String path, NearCacheSettings base) {
@@ -270,6 +286,7 @@ public final class ConfigLoader {
       settings = switch (key) {
         case "enabled" -> settings.withEnabled(bool(value, keyPath));
         case "max-entries" -> settings.withMaxEntries(integer(value, keyPath, 1, Integer.MAX_VALUE));
+        case "max-memory" -> settings.withMaxMemory(memory(value, keyPath));
         case "time-to-live" -> settings.withTimeToLiveMillis(durationOrZero(value, keyPath));
         case "warm-up" -> settings.withWarmUpKeys(integer(value, keyPath, 0, 1_000_000));
         default -> {
@@ -424,6 +441,14 @@ public final class ConfigLoader {
       throw error(node, path, "'" + text + "' is neither a share such as 10% nor a duration such as 30s");
     }
     return ExpiryJitter.upTo(java.time.Duration.ofMillis(duration(node, path)));
+  }
+
+  private MemoryBound memory(Node node, String path) {
+    try {
+      return MemoryBound.parse(scalar(node, path));
+    } catch (IllegalArgumentException e) {
+      throw error(node, path, e.getMessage());
+    }
   }
 
   private long duration(Node node, String path) {

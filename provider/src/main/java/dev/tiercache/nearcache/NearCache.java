@@ -88,7 +88,13 @@ public final class NearCache {
     this.maps = nodeEngine.<MapService>getService(MapService.SERVICE_NAME).getMapServiceContext();
     this.partitions = nodeEngine.getPartitionService();
     this.serialization = serialization;
-    Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(settings.maxEntries());
+    // One weight bounds both: an entry weighs its bytes, but never less than the budget's share of one
+    // entry of max-entries, so the budget holds at most max-entries entries and at most max-memory bytes.
+    long budget = Math.max(1, settings.maxMemory().bytes());
+    int least = (int) Math.max(1, Math.min(Integer.MAX_VALUE, budget / settings.maxEntries()));
+    Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumWeight(budget)
+        .weigher((Object key, Object held) -> Math.max(least, held instanceof Entry entry ? entry.weight()
+            : Entry.OVERHEAD_BYTES));
     if (settings.timeToLiveMillis() > 0) {
       builder.expireAfterWrite(settings.timeToLiveMillis(), TimeUnit.MILLISECONDS);
     }
@@ -240,6 +246,8 @@ public final class NearCache {
 
   /** A value held in L1: what L2 held when it was read, and how a hit makes its private copy. */
   public static final class Entry {
+    /** What an entry (or a reservation) weighs beside its bytes: the objects that hold it in Caffeine. */
+    static final int OVERHEAD_BYTES = 128;
     static final int SHARED = 0;
     static final int COPIED = 1;
     static final int DESERIALIZED = 2;
@@ -314,6 +322,15 @@ public final class NearCache {
     /** Size in bytes of the serialized value, which the repair weighs to choose how to read L2. */
     int size() {
       return size;
+    }
+
+    /**
+     * What this entry weighs in the near cache's memory bound: its serialized key and value (twice the
+     * value when a copied template is kept beside its bytes) and a fixed overhead for the entry itself.
+     */
+    int weight() {
+      long bytes = (long) key.totalSize() + (mode == COPIED ? 2L * size : size) + OVERHEAD_BYTES;
+      return (int) Math.min(Integer.MAX_VALUE, bytes);
     }
   }
 
