@@ -2,6 +2,7 @@ package dev.tiercache;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.map.IMap;
 import dev.tiercache.cluster.CacheRecord;
 import dev.tiercache.event.EventDispatcher;
@@ -49,12 +50,14 @@ final class L2Records<K, V> {
   private final CacheStatistics statistics;
   private final NearCache nearCache;
   private final ExpirySweeper<Data> sweeper;
+  /** This member's watch over the expiry of the entries it owns; {@code null} if no entry expires. */
+  private volatile OwnerExpiry ownerExpiry;
   private final BooleanSupplier closed;
 
   /** {@code nearCache} may be {@code null}; {@code closed} tells the sweeper to stop looking. */
-  L2Records(String cacheName, IMap<Object, CacheRecord> map, HazelcastInstance hazelcast, KeyValueCodec<K, V> codec,
-      Expiry expiry, EventDispatcher<K, V> events, CacheStatistics statistics, NearCache nearCache,
-      BooleanSupplier closed) {
+  L2Records(String cacheName, IMap<Object, CacheRecord> map, HazelcastInstance hazelcast,
+      SerializationService serialization, KeyValueCodec<K, V> codec, Expiry expiry, EventDispatcher<K, V> events,
+      CacheStatistics statistics, NearCache nearCache, BooleanSupplier closed) {
     this.map = map;
     this.hazelcast = hazelcast;
     this.codec = codec;
@@ -63,7 +66,17 @@ final class L2Records<K, V> {
     this.statistics = statistics;
     this.nearCache = nearCache;
     this.closed = closed;
-    this.sweeper = new ExpirySweeper<>(cacheName, this::expireIfDue);
+    // The owner watches the expiry of its entries too, unless nothing in this cache ever expires.
+    this.sweeper = new ExpirySweeper<>(cacheName, this::expireIfDue, this::watchGainedPartitions);
+    boolean expires = !(expiry.policy() instanceof javax.cache.expiry.EternalExpiryPolicy);
+    this.ownerExpiry = !expires ? null : new OwnerExpiry(map, serialization, sweeper::schedule);
+  }
+
+  private void watchGainedPartitions() {
+    OwnerExpiry watch = ownerExpiry; // null until the constructor has made it, and if nothing expires
+    if (watch != null && !closed.getAsBoolean()) {
+      watch.watchGainedPartitions();
+    }
   }
 
   IMap<Object, CacheRecord> map() {
@@ -394,5 +407,8 @@ final class L2Records<K, V> {
   /** Stops the sweeper; the records stay in L2. */
   void close() {
     sweeper.close();
+    if (ownerExpiry != null) {
+      ownerExpiry.close();
+    }
   }
 }

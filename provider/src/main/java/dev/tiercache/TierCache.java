@@ -94,6 +94,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final WriteBehind<K, V> writeBehind;
   private final Expiry expiry;
   private final EventDispatcher<K, V> events;
+  /** The cache's listeners on the other members, and theirs for this member's listeners. */
+  private final ClusterEvents<K, V> clusterEvents;
   private final CacheStatistics statistics;
   private final NearCache nearCache;
   private final KeyValueCodec<K, V> codec;
@@ -137,7 +139,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
     this.statistics = new CacheStatistics(configuration.isStatisticsEnabled());
     this.writeBehind = !TierCacheConfiguration.writesBehind(configuration) ? null
         : new WriteBehind<>(name, hazelcast, serialization, mapName, writer, writeBehindSettings,
-            writeBehindEntries(manager.tiercacheConfig().settingsFor(name)), statistics::recordEvictions);
+            manager.tiercacheConfig().settingsFor(name).maxEntries(),
+            writeBehindBytes(manager.tiercacheConfig().settingsFor(name)), statistics::recordEvictions);
     this.expiry = new Expiry(configuration.getExpiryPolicyFactory().create(), configuration.getExpiryJitter(),
         configuration.getRefresh());
     this.events = new EventDispatcher<>(this);
@@ -156,8 +159,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
         : new L2Evictions(map, statistics);
 
     this.codec = new KeyValueCodec<>(name, serialization, configuration);
-    this.records = new L2Records<>(name, map, hazelcast, codec, expiry, events, statistics, nearCache,
-        () -> closed);
+    this.clusterEvents = new ClusterEvents<>(name, hazelcast, mapName, codec, events);
+    this.records = new L2Records<>(name, map, hazelcast, serialization, codec, expiry, events, statistics,
+        nearCache, () -> closed);
     this.readsThrough = loader != null && configuration.isReadThrough();
     this.refresher = configuration.getRefresh() == null || configuration.getRefresh().isNone() || !readsThrough
         ? null : new Refresher<>(name, loader, records, statistics, writeBehind, () -> closed);
@@ -472,10 +476,9 @@ public final class TierCache<K, V> implements Cache<K, V> {
     return putIfAbsent(key, value, timeToLiveMillis(timeToLive));
   }
 
-  /** The written entries a write-behind cache keeps per member (it is bounded by entries, never by memory). */
-  private static int writeBehindEntries(dev.tiercache.config.CacheSettings settings) {
-    return settings.maxEntries() > 0 ? settings.maxEntries()
-        : dev.tiercache.config.CacheSettings.WRITE_BEHIND_ENTRIES_WITHOUT_MAX_ENTRIES;
+  /** The heap a write-behind cache's maps take per member, or 0 where the cache is bounded by entries. */
+  private static long writeBehindBytes(dev.tiercache.config.CacheSettings settings) {
+    return settings.maxMemory() == null ? 0 : settings.maxMemory().bytes();
   }
 
   /** Caller checked that the cache is open. */
@@ -720,6 +723,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
       nearCache.close();
     }
     events.close();
+    clusterEvents.close();
     if (writeBehind != null) {
       writeBehind.flushAndStop(WRITE_BEHIND_CLOSE_FLUSH_MILLIS);
       mbeans.unregisterWriteBehind();

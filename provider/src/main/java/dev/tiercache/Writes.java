@@ -186,7 +186,7 @@ final class Writes<K, V> {
    * so that the record outlives any member failure that could take the change with it.
    */
   private void putBehindOnOwner(K key, V value, Data k, byte[] bytes) {
-    oneOperationWriteBehind.awaitRoom();
+    oneOperationWriteBehind.awaitRoom(k, bytes);
     boolean done;
     try {
       done = (Boolean) records.map().executeOnKey(k,

@@ -48,6 +48,11 @@ public final class CacheNames {
     return baseName(mapName) + "!unwritten-counts";
   }
 
+  /** The replicated map of the bytes each member's maps of a write-behind cache take (by member UUID). */
+  public static String heldBytesName(String mapName) {
+    return baseName(mapName) + "!held-bytes";
+  }
+
   static final String WRITE_BEHIND_SUFFIX = "!wb";
   static final String PENDING_SUFFIX = "!pending";
   static final String DEAD_LETTERS_SUFFIX = "!dead-letters";
@@ -66,7 +71,8 @@ public final class CacheNames {
   public static void destroyCacheMaps(HazelcastInstance hazelcast, String cacheName, String scope) {
     String plain = mapName(cacheName, scope, false);
     java.util.Set<String> names = java.util.Set.of(plain, mapName(cacheName, scope, true), loadFailuresName(plain),
-        pendingName(plain), deadLettersName(plain), unwrittenCountsName(plain), warmUpName(plain));
+        pendingName(plain), deadLettersName(plain), unwrittenCountsName(plain), heldBytesName(plain),
+        warmUpName(plain));
     for (DistributedObject object : hazelcast.getDistributedObjects()) {
       if (names.contains(object.getName())) {
         object.destroy();

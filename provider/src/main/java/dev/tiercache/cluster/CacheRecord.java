@@ -143,6 +143,36 @@ public final class CacheRecord implements IdentifiedDataSerializable {
     public void readData(ObjectDataInput in) {}
   }
 
+  /**
+   * Selects the entries that will expire (a finite expiry time, and not a lease): what a member that
+   * gains a partition must watch, see {@code OwnerExpiry}.
+   */
+  public static final class Expiring implements com.hazelcast.query.Predicate<Object, CacheRecord>,
+      IdentifiedDataSerializable {
+
+    @Override
+    public boolean apply(java.util.Map.Entry<Object, CacheRecord> entry) {
+      CacheRecord record = entry.getValue();
+      return record != null && !record.isLease() && record.expiresAt() != ETERNAL;
+    }
+
+    @Override
+    public int getFactoryId() {
+      return RecordSerialization.FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+      return RecordSerialization.EXPIRING;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) {}
+
+    @Override
+    public void readData(ObjectDataInput in) {}
+  }
+
   /** The same record with another refresh time: a refresh claimed, see {@code RefreshClaim}. */
   public CacheRecord withRefreshAt(long newRefreshAt) {
     CacheRecord claimed = new CacheRecord(value, expiresAt, version, unwrittenSince);

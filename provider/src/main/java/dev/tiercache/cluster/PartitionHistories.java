@@ -24,7 +24,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Asks one member, for the near caches' repair, its word on each partition it owns: the partition's
- * history (a UUID) and the number of the latest change of one map in it. The numbers are Hazelcast's
+ * history (a UUID) and the number of the latest change of each map asked about in it (one call for
+ * every near cache of the asking member, whatever their number). The numbers are Hazelcast's
  * near-cache metadata, taken by every operation that changes a record; this operation adds two things
  * the repair relies on and Hazelcast's own metadata read does not do:
  * <ul>
@@ -44,20 +45,26 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
 
   private static final String STATE = "tiercache.partition-histories";
 
-  private String mapName;
+  /** Test hook: told the map names of each question this JVM answers. */
+  public static volatile java.util.function.Consumer<String[]> onAsked;
+
+  private String[] mapNames;
   private transient Answer answer;
 
   /** For deserialization only. */
   public PartitionHistories() {}
 
-  private PartitionHistories(String mapName) {
-    this.mapName = mapName;
+  private PartitionHistories(String[] mapNames) {
+    this.mapNames = mapNames;
   }
 
-  /** Asks the member at {@code target} about the partitions it owns, for the map {@code mapName}. */
-  public static CompletableFuture<Answer> ask(NodeEngine nodeEngine, Address target, String mapName) {
-    return nodeEngine.getOperationService().invokeOnTarget(MapService.SERVICE_NAME, new PartitionHistories(mapName),
-        target);
+  /**
+   * Asks the member at {@code target} about the partitions it owns, for the maps {@code mapNames}; the
+   * answer's sequences follow their order.
+   */
+  public static CompletableFuture<Answer> ask(NodeEngine nodeEngine, Address target, String... mapNames) {
+    return nodeEngine.getOperationService().invokeOnTarget(MapService.SERVICE_NAME,
+        new PartitionHistories(mapNames.clone()), target);
   }
 
   @Override
@@ -67,8 +74,14 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
         .getMapNearCacheManager().getInvalidator();
     MemberState state = (MemberState) nodeEngine.getHazelcastInstance().getUserContext()
         .computeIfAbsent(STATE, k -> new MemberState(nodeEngine.getPartitionService().getPartitionCount()));
-    state.announceEvictions(nodeEngine, invalidator, mapName);
-    answer = state.answer(nodeEngine.getPartitionService(), invalidator.getMetaDataGenerator(), mapName);
+    java.util.function.Consumer<String[]> hook = onAsked;
+    if (hook != null) {
+      hook.accept(mapNames);
+    }
+    for (String mapName : mapNames) {
+      state.announceEvictions(nodeEngine, invalidator, mapName);
+    }
+    answer = state.answer(nodeEngine.getPartitionService(), invalidator.getMetaDataGenerator(), mapNames);
   }
 
   @Override
@@ -93,12 +106,12 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
 
   @Override
   protected void writeInternal(ObjectDataOutput out) throws IOException {
-    out.writeString(mapName);
+    out.writeStringArray(mapNames);
   }
 
   @Override
   protected void readInternal(ObjectDataInput in) throws IOException {
-    mapName = in.readString();
+    mapNames = in.readStringArray();
   }
 
   /** What one member remembers between answers: which partitions it owned, at which replica version. */
@@ -112,7 +125,7 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
       versions = new int[partitions];
     }
 
-    synchronized Answer answer(IPartitionService partitions, MetaDataGenerator metaData, String mapName) {
+    synchronized Answer answer(IPartitionService partitions, MetaDataGenerator metaData, String[] mapNames) {
       int count = 0;
       int[] ids = new int[owned.length];
       for (int p = 0; p < owned.length; p++) {
@@ -128,14 +141,16 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
           ids[count++] = p;
         }
       }
-      Answer answer = new Answer(count);
+      Answer answer = new Answer(count, mapNames.length);
       for (int i = 0; i < count; i++) {
         int p = ids[i];
         UUID uuid = metaData.getOrCreateUuid(p);
         answer.partitions[i] = p;
         answer.uuidHigh[i] = uuid.getMostSignificantBits();
         answer.uuidLow[i] = uuid.getLeastSignificantBits();
-        answer.sequences[i] = metaData.currentSequence(mapName, p);
+        for (int m = 0; m < mapNames.length; m++) {
+          answer.sequences[m * count + i] = metaData.currentSequence(mapNames[m], p);
+        }
       }
       return answer;
     }
@@ -156,7 +171,10 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
     }
   }
 
-  /** A member's word on the partitions it owns, one index per partition. */
+  /**
+   * A member's word on the partitions it owns, one index per partition; the sequences of the maps asked
+   * about one after the other ({@code sequence(map, i)}).
+   */
   public static final class Answer implements IdentifiedDataSerializable {
     private int[] partitions;
     private long[] uuidHigh;
@@ -166,11 +184,11 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
     /** For deserialization only. */
     public Answer() {}
 
-    Answer(int count) {
+    Answer(int count, int maps) {
       partitions = new int[count];
       uuidHigh = new long[count];
       uuidLow = new long[count];
-      sequences = new long[count];
+      sequences = new long[count * maps];
     }
 
     public int size() {
@@ -185,8 +203,9 @@ public final class PartitionHistories extends Operation implements IdentifiedDat
       return new UUID(uuidHigh[i], uuidLow[i]);
     }
 
-    public long sequence(int i) {
-      return sequences[i];
+    /** The latest change number of partition {@code partition(i)} in the {@code map}-th map asked about. */
+    public long sequence(int map, int i) {
+      return sequences[map * partitions.length + i];
     }
 
     @Override

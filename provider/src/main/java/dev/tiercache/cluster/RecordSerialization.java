@@ -30,6 +30,10 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int NOT_LEASE = 22;
   static final int PARTITION_HISTORIES = 23;
   static final int PARTITION_HISTORIES_ANSWER = 24;
+  static final int LISTENERS_QUESTION = 25;
+  static final int LISTENERS_TELLING = 26;
+  static final int EVENT_DELIVERY = 27;
+  static final int EXPIRING = 28;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -84,8 +88,20 @@ final class RecordSerialization implements DataSerializableFactory {
     if (typeId == PARTITION_HISTORIES_ANSWER) {
       return new PartitionHistories.Answer();
     }
+    if (typeId == LISTENERS_QUESTION) {
+      return new RemoteListeners.Question();
+    }
+    if (typeId == LISTENERS_TELLING) {
+      return new RemoteListeners.Telling();
+    }
+    if (typeId == EVENT_DELIVERY) {
+      return new RemoteListeners.Delivery();
+    }
     if (typeId == CACHE_PROBE) {
       return new CacheProbe();
+    }
+    if (typeId == EXPIRING) {
+      return new CacheRecord.Expiring();
     }
     if (typeId == NOT_LEASE) {
       return new CacheRecord.NotLease();

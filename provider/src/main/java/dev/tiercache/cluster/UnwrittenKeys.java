@@ -22,8 +22,11 @@ public final class UnwrittenKeys {
   /** Per partition: key → its latest unwritten record known here. */
   private final Map<Integer, Map<Data, Listed>> byPartition = new ConcurrentHashMap<>();
 
-  /** What the index knows of an unwritten record: its version, and since when it is unwritten (cluster time). */
-  public record Listed(long version, long since) {}
+  /**
+   * What the index knows of an unwritten record: its version, since when it is unwritten (cluster time),
+   * and its value's serialized size (so that a flush can stay within its share of the heap).
+   */
+  public record Listed(long version, long since, int bytes) {}
 
   private UnwrittenKeys() {}
 
@@ -41,8 +44,9 @@ public final class UnwrittenKeys {
     }
   }
 
-  public void add(int partition, Data key, long version, long since) {
-    byPartition.computeIfAbsent(partition, p -> new ConcurrentHashMap<>()).put(key, new Listed(version, since));
+  public void add(int partition, Data key, long version, long since, int bytes) {
+    byPartition.computeIfAbsent(partition, p -> new ConcurrentHashMap<>())
+        .put(key, new Listed(version, since, bytes));
   }
 
   /** The keys listed for {@code partition} (a copy). */

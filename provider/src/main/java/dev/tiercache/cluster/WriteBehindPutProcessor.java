@@ -81,7 +81,7 @@ public final class WriteBehindPutProcessor implements EntryProcessor<Object, Cac
     since = node.getClusterService().getClusterTime();
     state = APPLIED;
     entry.setValue(new CacheRecord(value, CacheRecord.ETERNAL, version, since));
-    UnwrittenKeys.of(node.hazelcastInstance.getName(), mapName).add(partition, key, version, since);
+    UnwrittenKeys.of(node.hazelcastInstance.getName(), mapName).add(partition, key, version, since, value.length);
     return Boolean.TRUE;
   }
 

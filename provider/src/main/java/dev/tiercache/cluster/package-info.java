@@ -7,6 +7,8 @@
  * than entry processors: the write-behind flusher runs them over every record it writes, and they skip
  * the per-entry deserialization and events. {@code PartitionHistories} asks a member for its word on
  * the partitions it owns (history and latest change number), for the near caches' repair.
+ * {@code RemoteListeners} tells the members which of them listen to a cache and carries entry events
+ * to them; {@code HeapHeld} measures what a map takes of this member's heap.
  * Implementation, not API.
  */
 package dev.tiercache.cluster;

@@ -42,9 +42,6 @@ public record CacheSettings(
   public static final CacheSettings DEFAULTS = new CacheSettings(0, MemoryBound.ofPercent(20), 1, ExpirySetting.NONE,
       false, false, Object.class, Object.class, null, NearCacheSettings.DEFAULTS, RefreshSettings.NONE, null);
 
-  /** The entries a write-behind cache bounded by memory keeps written before it evicts (see {@code Backlog}). */
-  public static final int WRITE_BEHIND_ENTRIES_WITHOUT_MAX_ENTRIES = 100_000;
-
   public CacheSettings {
     if (maxEntries < 0) {
       throw new IllegalArgumentException("max-entries must be at least 1, was " + maxEntries);

@@ -22,24 +22,49 @@ import javax.cache.event.CacheEntryUpdatedListener;
 import javax.cache.event.EventType;
 
 /**
- * Delivers a cache's entry events to its registered JCache listeners.
+ * Delivers a cache's entry events to its registered JCache listeners, on this member and, through
+ * {@link Remote}, on the others.
  *
  * <p>The member that performs an operation publishes its events after the operation and before the
  * call returns: synchronous listeners run on the calling thread, so they have completed when the
  * call returns; asynchronous listeners get the events through a queue of their own, so each sees the
- * events in the order they were published. Once closed, the dispatcher delivers nothing more, so a
- * late event never reaches a listener that has been closed.
+ * events in the order they were published. Events from other members arrive through
+ * {@link #publishHere} and are delivered the same way. Once closed, the dispatcher delivers nothing
+ * more, so a late event never reaches a listener that has been closed.
  */
 public final class EventDispatcher<K, V> {
 
   private static final Logger LOG = Logger.getLogger(EventDispatcher.class.getName());
 
+  /**
+   * The listeners of the cache on the other members: whether any listens for a type, and sending them
+   * an event (waiting until they have it).
+   */
+  public interface Remote<K, V> {
+    boolean listening(EventType type);
+
+    /** Whether another member listens for events of any type (one volatile read: asked on every put). */
+    boolean listeningToAny();
+
+    /** Sends the event to every other member listening for its type. */
+    void publish(EventType type, K key, V value, V oldValue);
+
+    /** This member's listeners changed; the others are told. */
+    void listenersChanged();
+  }
+
   private final Cache<K, V> source;
   private final List<Registration<K, V>> registrations = new CopyOnWriteArrayList<>();
+  private volatile Remote<K, V> remote;
   private volatile boolean closed;
 
   public EventDispatcher(Cache<K, V> source) {
     this.source = source;
+  }
+
+  /** From now on, events also go to the listeners on the other members, and theirs come here. */
+  public void connect(Remote<K, V> others) {
+    this.remote = others;
   }
 
   /**
@@ -57,6 +82,14 @@ public final class EventDispatcher<K, V> {
       }
       registrations.add(new Registration<>(configuration));
     }
+    listenersChanged();
+  }
+
+  private void listenersChanged() {
+    Remote<K, V> others = remote;
+    if (others != null) {
+      others.listenersChanged();
+    }
   }
 
   /** Stops delivering to that configuration's listener and closes it; unknown configurations are ignored. */
@@ -67,24 +100,60 @@ public final class EventDispatcher<K, V> {
         if (r.configuration.equals(configuration)) {
           registrations.remove(r);
           r.close();
-          return;
+          break;
         }
       }
     }
+    listenersChanged();
   }
 
+  /** Whether some listener, here or on another member, wants to know of events of this cache. */
   public boolean hasListeners() {
-    return !registrations.isEmpty();
+    if (!registrations.isEmpty()) {
+      return true;
+    }
+    Remote<K, V> others = remote;
+    return others != null && others.listeningToAny();
   }
 
-  /** Whether some listener wants to know of {@code type} events. */
+  /** Whether some listener, here or on another member, wants to know of {@code type} events. */
   public boolean hasListeners(EventType type) {
     for (Registration<K, V> r : registrations) {
       if (r.accepts(type)) {
         return true;
       }
     }
-    return false;
+    Remote<K, V> others = remote;
+    return others != null && others.listening(type);
+  }
+
+  /**
+   * What this member's listeners take, as the bits of {@code RemoteListeners}: 1 CREATED, 2 UPDATED,
+   * 4 REMOVED, 8 EXPIRED, 16 any of them synchronous.
+   */
+  public int listening() {
+    int bits = 0;
+    for (Registration<K, V> r : registrations) {
+      for (EventType type : EventType.values()) {
+        if (r.accepts(type)) {
+          bits |= bit(type);
+        }
+      }
+      if (r.configuration.isSynchronous()) {
+        bits |= 16;
+      }
+    }
+    return bits;
+  }
+
+  /** The bit of {@code type} in {@link #listening()}. */
+  public static int bit(EventType type) {
+    return switch (type) {
+      case CREATED -> 1;
+      case UPDATED -> 2;
+      case REMOVED -> 4;
+      case EXPIRED -> 8;
+    };
   }
 
   /**
@@ -93,6 +162,31 @@ public final class EventDispatcher<K, V> {
    * @throws CacheEntryListenerException if a synchronous listener failed
    */
   public void publish(EventType type, K key, V value, V oldValue) {
+    if (closed) {
+      return;
+    }
+    CacheEntryListenerException failure = null;
+    try {
+      publishHere(type, key, value, oldValue);
+    } catch (CacheEntryListenerException e) {
+      failure = e;
+    }
+    Remote<K, V> others = remote;
+    if (others != null && others.listening(type)) {
+      others.publish(type, key, value, oldValue); // throws if a synchronous listener there failed
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /**
+   * Publishes one event to this member's listeners only: an event of this member's own, or one another
+   * member sent.
+   *
+   * @throws CacheEntryListenerException if a synchronous listener failed
+   */
+  public void publishHere(EventType type, K key, V value, V oldValue) {
     if (closed) {
       return;
     }

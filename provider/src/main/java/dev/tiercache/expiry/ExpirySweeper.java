@@ -43,6 +43,7 @@ public final class ExpirySweeper<K> {
 
   private final String cacheName;
   private final Function<K, Long> expireIfDue;
+  private final Runnable beforeEachLook;
   private final PriorityBlockingQueue<Due<K>> queue = new PriorityBlockingQueue<>();
   private final Map<K, Long> scheduled = new ConcurrentHashMap<>();
   private final AtomicLong sequence = new AtomicLong();
@@ -52,8 +53,14 @@ public final class ExpirySweeper<K> {
    *     at ({@code null} if the key needs no more looking at)
    */
   public ExpirySweeper(String cacheName, Function<K, Long> expireIfDue) {
+    this(cacheName, expireIfDue, () -> { });
+  }
+
+  /** As above; {@code beforeEachLook} runs on the sweeper's thread before it looks for due keys. */
+  public ExpirySweeper(String cacheName, Function<K, Long> expireIfDue, Runnable beforeEachLook) {
     this.cacheName = cacheName;
     this.expireIfDue = expireIfDue;
+    this.beforeEachLook = beforeEachLook;
     ACTIVE.put(this, Boolean.TRUE);
   }
 
@@ -78,6 +85,7 @@ public final class ExpirySweeper<K> {
   private static void sweepAll() {
     for (ExpirySweeper<?> sweeper : ACTIVE.keySet()) {
       try {
+        sweeper.beforeEachLook.run();
         sweeper.sweep(System.currentTimeMillis());
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "Expiry sweep of cache " + sweeper.cacheName + " failed", e);

@@ -37,6 +37,8 @@ final class Flusher {
   // The facade's logger name, so that logging configured for write-behind still applies.
   private static final Logger LOG = Logger.getLogger(WriteBehind.class.getName());
   private static final long MAX_IDLE_LOOK_MILLIS = 1_000;
+  /** Most bytes of values one flush reads: a 32nd of the heap (see {@link #withinFlushBytes}). */
+  private static final long FLUSH_BYTES = Runtime.getRuntime().maxMemory() / 32;
 
   private final CacheContext cache;
   private final BatchWriter<?, ?> batchWriter;
@@ -77,7 +79,7 @@ final class Flusher {
 
   private void flushTick() {
     try {
-      backlog.publishUnwrittenCount();
+      backlog.publish();
       backlog.sample();
       if (System.currentTimeMillis() >= batchWriter.nextAttemptAt() && cache.clusterTime() >= nextDueAt) {
         flush(false);
@@ -139,7 +141,7 @@ final class Flusher {
     // Round the last batch up with the oldest changes not yet due, so that batches are as large as
     // configured whenever there is that much work; writing those a little early is harmless.
     int batch = cache.settings().batchSize();
-    int take = Math.min(changes.size(), (dueCount + batch - 1) / batch * batch);
+    int take = withinFlushBytes(changes, Math.min(changes.size(), (dueCount + batch - 1) / batch * batch));
     // Nothing left is due before the oldest remaining change is; a change that arrives later is due
     // later still. Look again then, or within a second at most (a promoted backup may bring older ones).
     long nextDue = take < changes.size() ? changes.get(take).since() + cache.settings().delayMillis()
@@ -159,11 +161,38 @@ final class Flusher {
   }
 
   /**
+   * How many of the first {@code take} changes one flush handles so that the values it reads stay within
+   * {@link #FLUSH_BYTES} (at least one): the flush holds each value serialized and, while its batch is
+   * written, as an object too, beside the cache's own copies. Large values would otherwise take a heap
+   * share the size of the backlog at once. The rest are due at once and go in the next flush.
+   */
+  private static int withinFlushBytes(List<Candidate> changes, int take) {
+    long bytes = 0;
+    for (int i = 0; i < take; i++) {
+      bytes += changes.get(i).bytes();
+      if (bytes > FLUSH_BYTES && i > 0) {
+        return i;
+      }
+    }
+    return take;
+  }
+
+  /**
    * A change waiting to be written: a pending-map change (with its value), or a listed unwritten record
    * (its key as stored, partition and what the index knows; the value is read when it is written).
    */
   private record Candidate(long since, Map.Entry<Object, PendingWrite> pending, Data key, int partition,
-      UnwrittenKeys.Listed listed) {}
+      UnwrittenKeys.Listed listed) {
+
+    /** The serialized size of the change's value, as far as it is known before it is read. */
+    long bytes() {
+      if (listed != null) {
+        return listed.bytes();
+      }
+      byte[] value = pending.getValue().value();
+      return value == null ? 0 : value.length;
+    }
+  }
 
   /** A change read from an unwritten record: its key as stored, partition and version. */
   private record RecordChange(Data key, int partition, long version) {}

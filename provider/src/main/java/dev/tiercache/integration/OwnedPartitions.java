@@ -95,7 +95,8 @@ final class OwnedPartitions {
             new PartitionIdSet(cache.partitionCount(), partitions))) {
       Data key = cache.serialization().toData(e.getKey());
       CacheRecord record = e.getValue();
-      cache.unwrittenKeys().add(cache.partitionOf(key), key, record.version(), record.unwrittenSince());
+      cache.unwrittenKeys().add(cache.partitionOf(key), key, record.version(), record.unwrittenSince(),
+          record.value() == null ? 0 : record.value().length);
     }
     for (int partition : partitions) {
       listedPartitions.put(partition, versionsNow.get(partition));

@@ -79,6 +79,9 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /** Test hook: runs in a flush between reading the pending map and reading the unwritten records. */
   static volatile Runnable afterPendingRead;
 
+  /** About what a record costs Hazelcast beside its key and value, for a change not yet measured. */
+  private static final int RECORD_OVERHEAD_BYTES = 100;
+
   private final CacheContext cache;
   private final IMap<Object, DeadLetter> deadLetters;
   private final BatchWriter<K, V> batchWriter;
@@ -89,13 +92,14 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   public WriteBehind(String cacheName, HazelcastInstance hazelcast, SerializationService serialization,
       String mapName, CacheWriter<K, V> writer, WriteBehindSettings settings, int maxEntriesPerMember,
-      LongConsumer onEvicted) {
+      long maxBytesPerMember, LongConsumer onEvicted) {
     IMap<Object, PendingWrite> pending = hazelcast.getMap(CacheNames.pendingName(mapName));
     this.deadLetters = hazelcast.getMap(CacheNames.deadLettersName(mapName));
     IMap<Object, CacheRecord> records = hazelcast.getMap(mapName);
     UnwrittenKeys unwrittenKeys = UnwrittenKeys.of(hazelcast.getName(), mapName);
     ReplicatedMap<String, Long> unwrittenByMember =
         hazelcast.getReplicatedMap(CacheNames.unwrittenCountsName(mapName));
+    ReplicatedMap<String, Long> heldByMember = hazelcast.getReplicatedMap(CacheNames.heldBytesName(mapName));
     int partitionCount = hazelcast.getPartitionService().getPartitions().size();
     NodeEngine nodeEngine = ((AbstractDistributedObject<?>) records).getNodeEngine();
     this.cache = new CacheContext(cacheName, hazelcast, serialization, settings, pending, records, unwrittenKeys,
@@ -103,7 +107,8 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
     this.batchWriter = new BatchWriter<>(cacheName, writer, value -> serialization.toObject(new HeapData(value)),
         (key, value, error) -> deadLetters.set(key, new DeadLetter(value, error, cache.clusterTime())), settings,
         System::currentTimeMillis);
-    this.backlog = new Backlog(cache, unwrittenByMember, maxEntriesPerMember, batchWriter::lastError, onEvicted);
+    this.backlog = new Backlog(cache, unwrittenByMember, heldByMember, maxEntriesPerMember, maxBytesPerMember,
+        batchWriter::lastError, onEvicted);
     this.flusher = new Flusher(cache, batchWriter, new PartitionHandOver(hazelcast, nodeEngine, mapName), backlog);
     hazelcast.getUserContext().put(HandOverFence.contextKey(mapName), this);
     flusher.start();
@@ -133,13 +138,13 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   /** Records that {@code key} is to be written with {@code value} (serialized). */
   public void recordWrite(Data key, byte[] value) {
-    awaitRoom();
+    awaitRoom(key, value);
     cache.pending().executeOnKey(key, PendingWrite.record(value, cache.clusterTime()));
   }
 
   /** Records that {@code key} is to be deleted. */
   public void recordDelete(Data key) {
-    awaitRoom();
+    awaitRoom(key, null);
     cache.pending().executeOnKey(key, PendingWrite.record(null, cache.clusterTime()));
   }
 
@@ -163,11 +168,12 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   }
 
   /**
-   * Waits while the backlog is full (or refuses, as configured), before a change is made. Called by the
-   * recording methods, and by the cache before a one-operation put.
+   * Waits while the backlog or the map is full (or refuses, as configured), before a change of
+   * {@code key} to {@code value} (serialized; {@code null} for a delete) is made. Called by the recording
+   * methods, and by the cache before a one-operation put.
    */
-  public void awaitRoom() {
-    backlog.awaitRoom();
+  public void awaitRoom(Data key, byte[] value) {
+    backlog.awaitRoom(value == null ? 0 : key.totalSize() + value.length + RECORD_OVERHEAD_BYTES);
   }
 
   // ------------------------------------------------------------------ dead letters

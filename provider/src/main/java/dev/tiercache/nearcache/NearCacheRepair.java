@@ -1,12 +1,9 @@
 package dev.tiercache.nearcache;
 
-import com.hazelcast.cluster.Member;
-import com.hazelcast.cluster.memberselector.MemberSelectors;
 import com.hazelcast.map.IMap;
 import com.hazelcast.partition.PartitionService;
 import com.hazelcast.spi.impl.NodeEngine;
 import dev.tiercache.cluster.CacheRecord;
-import dev.tiercache.cluster.PartitionHistories;
 import dev.tiercache.cluster.PerPartition;
 import dev.tiercache.cluster.VersionProbe;
 import dev.tiercache.nearcache.PartitionSequences.Owner;
@@ -22,9 +19,6 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -33,8 +27,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The repair of one near cache, against invalidations that were lost: twice per repair interval it reads
- * the owners' latest change numbers of each partition (one small call per member, whatever L1 holds),
+ * The repair of one near cache, against invalidations that were lost: twice per repair interval it takes
+ * the owners' latest change numbers of each partition (one small call per member for all the near caches
+ * of this member, whatever L1 holds: {@link RepairRound}),
  * asks {@link PartitionSequences} which partitions lost an invalidation or changed history, and verifies
  * only the entries of those against L2: their keys go to their owners, which answer with the versions
  * they hold, and every entry L2 does not vouch for is dropped, with every reservation of those partitions
@@ -54,9 +49,6 @@ final class NearCacheRepair {
 
   /** The near cache's logger, as before the repair had a class of its own, so logging settings still apply. */
   private static final Logger LOG = Logger.getLogger(NearCache.class.getName());
-
-  /** One daemon thread runs the repairs of every near cache in this JVM. */
-  private static final ScheduledExecutorService REPAIRS = repairThread();
 
   /** Runs the repair's bulk reads, which cannot be bounded in time otherwise (see {@link L2Versions}). */
   private static final ExecutorService REPAIR_READS =
@@ -107,7 +99,8 @@ final class NearCacheRepair {
   private final LongAdder repaired = new LongAdder();
   private final LongAdder verified = new LongAdder();
   private int rounds;
-  private volatile ScheduledFuture<?> schedule;
+  /** Takes the repair out of its rounds (a repair that runs only when asked has none). */
+  private volatile Runnable leaveRounds = () -> { };
   private volatile boolean closed;
 
   /** A repair that runs only when asked ({@link #repairNow}); {@link #scheduled} also runs it periodically. */
@@ -121,22 +114,37 @@ final class NearCacheRepair {
     this.intervalMillis = intervalMillis;
   }
 
-  /** The repair of {@code entries} against {@code map}, run twice per {@code intervalMillis} from now on. */
+  /**
+   * The repair of {@code entries} against {@code map}, run twice per {@code intervalMillis} from now on,
+   * in the rounds of this member's near caches of that interval.
+   */
   static NearCacheRepair scheduled(String cacheName, ConcurrentMap<Object, Object> entries,
       PartitionSequences sequences, IMap<Object, CacheRecord> map, NodeEngine nodeEngine, long intervalMillis) {
     PartitionService partitions = nodeEngine.getHazelcastInstance().getPartitionService();
     NearCacheRepair repair = new NearCacheRepair(cacheName, entries, sequences, new L2Owners(map.getName(), nodeEngine),
         new L2Versions(map, partitions), intervalMillis);
-    long period = Math.max(10, intervalMillis / 2);
-    repair.schedule = REPAIRS.scheduleWithFixedDelay(repair::repairQuietly, period, period, TimeUnit.MILLISECONDS);
+    RepairRound.join(nodeEngine, intervalMillis, repair, map.getName());
+    repair.leaveRounds = () -> RepairRound.leave(nodeEngine, intervalMillis, repair);
     return repair;
+  }
+
+  String cacheName() {
+    return cacheName;
   }
 
   /**
    * Runs one repair now; returns how many entries it dropped. A change whose invalidation was lost is
    * found by the second repair after the change at the latest (the first may only learn its number).
    */
-  synchronized int repairNow() {
+  int repairNow() {
+    return repairWith(owners.read(intervalMillis));
+  }
+
+  /**
+   * Runs one repair with the owners' word already read ({@code answer}, by partition; a partition left
+   * out is not verified this time); returns how many entries it dropped.
+   */
+  synchronized int repairWith(Map<Integer, Owner> answer) {
     if (closed) {
       return 0;
     }
@@ -145,7 +153,6 @@ final class NearCacheRepair {
     if (++rounds % EXPIRED_SWEEP_ROUNDS == 0) {
       dropped += drop(Check.expired(entries, now));
     }
-    Map<Integer, Owner> answer = owners.read(intervalMillis);
     BitSet partitions = sequences.needVerifying(answer);
     if (partitions.isEmpty()) {
       return dropped;
@@ -191,10 +198,7 @@ final class NearCacheRepair {
   /** Stops repairing; a repair running now finishes. */
   void close() {
     closed = true;
-    ScheduledFuture<?> scheduled = schedule;
-    if (scheduled != null) {
-      scheduled.cancel(false);
-    }
+    leaveRounds.run();
   }
 
   /** The versions L2 answered for the check's keys, or {@code null} if it failed or did not answer in time. */
@@ -224,20 +228,6 @@ final class NearCacheRepair {
       }
     }
     return dropped;
-  }
-
-  private void repairQuietly() {
-    try {
-      repairNow();
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "Near cache repair of " + cacheName + " failed", e);
-    }
-  }
-
-  private static ScheduledExecutorService repairThread() {
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, daemon("tiercache-near-cache-repair"));
-    executor.setRemoveOnCancelPolicy(true);
-    return executor;
   }
 
   private static ThreadFactory daemon(String name) {
@@ -354,53 +344,12 @@ final class NearCacheRepair {
     }
   }
 
-  /**
-   * The owners' word on each partition, asked of every data member for the partitions it owns
-   * ({@link PartitionHistories}, one operation per member). A member that does not answer in time leaves
-   * its partitions out (and its call is cancelled); a partition two members answer for (a migration
-   * between the two reads) is left out too.
-   */
-  private static final class L2Owners implements Owners {
-    private final String mapName;
-    private final NodeEngine nodeEngine;
-
-    L2Owners(String mapName, NodeEngine nodeEngine) {
-      this.mapName = mapName;
-      this.nodeEngine = nodeEngine;
-    }
-
+  /** The owners' word on each partition for one map, as a round reads it for many ({@link RepairRound}). */
+  private record L2Owners(String mapName, NodeEngine nodeEngine) implements Owners {
     @Override
     public Map<Integer, Owner> read(long timeoutMillis) {
-      List<CompletableFuture<PartitionHistories.Answer>> answers = new ArrayList<>();
-      for (Member member : nodeEngine.getClusterService().getMembers(MemberSelectors.DATA_MEMBER_SELECTOR)) {
-        try {
-          answers.add(PartitionHistories.ask(nodeEngine, member.getAddress(), mapName));
-        } catch (RuntimeException e) {
-          // the member is leaving: its partitions go unanswered
-        }
-      }
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-      Map<Integer, Owner> owners = new HashMap<>();
-      Set<Integer> contested = new HashSet<>();
-      for (CompletableFuture<PartitionHistories.Answer> pending : answers) {
-        PartitionHistories.Answer answer;
-        try {
-          answer = pending.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return Map.of();
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-          pending.cancel(true);
-          continue;
-        }
-        for (int i = 0; i < answer.size(); i++) {
-          if (owners.putIfAbsent(answer.partition(i), new Owner(answer.uuid(i), answer.sequence(i))) != null) {
-            contested.add(answer.partition(i));
-          }
-        }
-      }
-      contested.forEach(owners::remove);
-      return owners;
+      return RepairRound.readOwners(nodeEngine, new String[] {mapName}, timeoutMillis)
+          .getOrDefault(mapName, Map.of());
     }
   }
 }

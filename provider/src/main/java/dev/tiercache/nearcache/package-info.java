@@ -10,7 +10,8 @@
  *   <li>{@code PartitionSequences} says which partitions lost an invalidation (a number skipped or never
  *       heard, a new history); {@code NearCacheRepair} reads the owners' numbers twice per repair interval
  *       and checks only those partitions' entries against the versions L2 holds, dropping those L2 does
- *       not vouch for: the net under lost invalidations.
+ *       not vouch for: the net under lost invalidations. {@code RepairRound} runs the repairs of a
+ *       member's near caches together, one question per member and round for all of them.
  *   <li>{@code KeyIdentity} says what L1 keys an entry by: the key itself where its equality agrees
  *       with its serialized form, else that form, so that L1 finds an entry exactly when L2 would.
  *   <li>How a hit copies: {@code Immutables} says which types need no copy (the instance is shared);

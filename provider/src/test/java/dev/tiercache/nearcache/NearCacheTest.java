@@ -229,6 +229,46 @@ class NearCacheTest {
     assertEquals("v1", cache.get(1));
   }
 
+  /**
+   * The near caches of a member ask the owners for their partitions' word together: one question per
+   * member and round for all of them, not one per cache (five caches here, repaired every 100 ms).
+   */
+  @Test
+  void nearCachesOfOneMemberShareTheirQuestionToTheOwners() throws InterruptedException {
+    java.util.List<TierCache<String, String>> caches = new java.util.ArrayList<>();
+    java.util.Set<String> names = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicInteger questions = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger mostMapsAsked = new java.util.concurrent.atomic.AtomicInteger();
+    try {
+      for (int i = 0; i < 5; i++) {
+        @SuppressWarnings("unchecked")
+        TierCache<String, String> cache = manager.createCache("shared-repair-" + i,
+            new TierCacheConfiguration<String, String>()
+                .setNearCache(NearCacheSettings.DEFAULTS.withRepairIntervalMillis(200))
+                .setTypes(String.class, String.class)).unwrap(TierCache.class);
+        caches.add(cache);
+        names.add(cache.unwrap(com.hazelcast.map.IMap.class).getName());
+      }
+      dev.tiercache.cluster.PartitionHistories.onAsked = asked -> {
+        long mine = java.util.Arrays.stream(asked).filter(names::contains).count();
+        if (mine > 0) {
+          questions.incrementAndGet();
+          mostMapsAsked.accumulateAndGet((int) mine, Math::max);
+        }
+      };
+      long start = System.nanoTime();
+      Thread.sleep(2_000);
+      long rounds = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) / 100 + 1;
+      dev.tiercache.cluster.PartitionHistories.onAsked = null;
+      assertEquals(5, mostMapsAsked.get(), "a question covers all five caches");
+      assertTrue(questions.get() >= 5 && questions.get() <= rounds,
+          "at most one question a round (" + rounds + " rounds): " + questions.get());
+    } finally {
+      dev.tiercache.cluster.PartitionHistories.onAsked = null;
+      caches.forEach(cache -> manager.destroyCache(cache.getName()));
+    }
+  }
+
   @Test
   void theConfigurationFileSetsTheNearCache() {
     TiercacheConfig config = ConfigLoader.parse("test", new StringReader(String.join("\n",
