@@ -173,7 +173,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     ChangeWriter<K, V> changes = writer == null || !configuration.isWriteThrough() ? ChangeWriter.none()
         : writeBehind != null ? ChangeWriter.behind(writeBehind) : ChangeWriter.through(name, writer);
     WriteBehind<K, V> recordIsQueue = oneOperationWriteBehind ? writeBehind : null;
-    this.writes = new Writes<>(records, codec, changes, events, expiry, statistics, recordIsQueue);
+    this.writes = new Writes<>(records, codec, changes, events, clusterEvents, expiry, statistics, recordIsQueue);
     this.batchWrites = new BatchWrites<>(records, writes, changes, serialization, recordIsQueue);
     this.versionedWrites = new VersionedWrites<>(records, codec, writes, statistics, nearCache, writeBehind);
     this.entryProcessing = new EntryProcessing<>(records, codec, changes, statistics,

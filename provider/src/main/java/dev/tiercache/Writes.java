@@ -16,7 +16,9 @@ import java.util.Objects;
  * publish), except two routes that need nobody on this member to take part and so run as one operation
  * on the key's owner, which Hazelcast orders with the locked ones:
  * <ul>
- *   <li>a put with no writer, no listener and constant expiry durations: one {@link PutProcessor};</li>
+ *   <li>a put with no writer and constant expiry durations: one {@link PutProcessor}, which also
+ *       publishes the put's events where the cache has listeners (the caller then waits for the
+ *       synchronous ones);</li>
  *   <li>a write-behind put of an entry that never expires, no listener, records backed up and never
  *       evicted by Hazelcast: one {@link WriteBehindPutProcessor}, the record itself being the queue;</li>
  * </ul>
@@ -33,17 +35,20 @@ final class Writes<K, V> {
   private final KeyValueCodec<K, V> codec;
   private final ChangeWriter<K, V> writer;
   private final EventDispatcher<K, V> events;
+  private final ClusterEvents<K, V> clusterEvents;
   private final Expiry expiry;
   private final CacheStatistics statistics;
   /** Set only where a plain put may be one {@link WriteBehindPutProcessor} (see the class comment). */
   private final WriteBehind<K, V> oneOperationWriteBehind;
 
   Writes(L2Records<K, V> records, KeyValueCodec<K, V> codec, ChangeWriter<K, V> writer, EventDispatcher<K, V> events,
-      Expiry expiry, CacheStatistics statistics, WriteBehind<K, V> oneOperationWriteBehind) {
+      ClusterEvents<K, V> clusterEvents, Expiry expiry, CacheStatistics statistics,
+      WriteBehind<K, V> oneOperationWriteBehind) {
     this.records = records;
     this.codec = codec;
     this.writer = writer;
     this.events = events;
+    this.clusterEvents = clusterEvents;
     this.expiry = expiry;
     this.statistics = statistics;
     this.oneOperationWriteBehind = oneOperationWriteBehind;
@@ -55,6 +60,8 @@ final class Writes<K, V> {
   enum PutRoute {
     /** One {@link PutProcessor} on the key's owner. */
     ON_OWNER,
+    /** One {@link PutProcessor} on the key's owner that publishes the put's events there. */
+    ON_OWNER_PUBLISHING,
     /** One {@link WriteBehindPutProcessor} on the key's owner. */
     BEHIND_ON_OWNER,
     /** Lock, read, write through, change, unlock. */
@@ -64,8 +71,8 @@ final class Writes<K, V> {
   /** The route a plain put takes now (listeners may come and go). */
   PutRoute putRoute() {
     long[] durations = expiry.constantDurations();
-    if (durations != null && !writer.writesThrough() && !events.hasListeners()) {
-      return PutRoute.ON_OWNER;
+    if (durations != null && !writer.writesThrough()) {
+      return events.hasListeners() ? PutRoute.ON_OWNER_PUBLISHING : PutRoute.ON_OWNER;
     }
     if (oneOperationWriteBehind != null && !events.hasListeners() && neverExpires(durations)) {
       return PutRoute.BEHIND_ON_OWNER;
@@ -74,12 +81,14 @@ final class Writes<K, V> {
   }
 
   void put(K key, Data k, V value, byte[] bytes) {
-    switch (putRoute()) {
-      case ON_OWNER -> {
+    PutRoute route = putRoute();
+    switch (route) {
+      case ON_OWNER, ON_OWNER_PUBLISHING -> {
         long[] durations = expiry.constantDurations();
         long creation = expiry.storedDuration(durations[0]);
         long update = expiry.storedDuration(durations[1]);
-        putOnOwner(k, bytes, creation, update, expiry.refreshAfter(creation), expiry.refreshAfter(update));
+        putOnOwner(k, new PutProcessor(bytes, creation, update, expiry.refreshAfter(creation),
+            expiry.refreshAfter(update)), route == PutRoute.ON_OWNER_PUBLISHING);
       }
       case BEHIND_ON_OWNER -> putBehindOnOwner(key, value, k, bytes);
       case UNDER_LOCK -> putUnderLock(key, k, value, bytes);
@@ -94,7 +103,7 @@ final class Writes<K, V> {
    */
   void put(K key, Data k, V value, byte[] bytes, long ttlMillis) {
     if (!writer.writesThrough() && !events.hasListeners()) {
-      putOnOwner(k, bytes, ttlMillis, ttlMillis, PutProcessor.ETERNAL, PutProcessor.ETERNAL);
+      putOnOwner(k, new PutProcessor(bytes, ttlMillis, ttlMillis, PutProcessor.ETERNAL, PutProcessor.ETERNAL), false);
     } else {
       putUnderLock(key, k, value, bytes, ttlMillis);
     }
@@ -159,24 +168,31 @@ final class Writes<K, V> {
   }
 
   /**
-   * The one-step put: when no writer, no listener and no expiry policy of the user's needs to be
-   * called here, the whole put runs on the key's owner as a single entry processor. The durations say
-   * how long the value is stored and when it is due for a refresh, as {@link PutProcessor} takes them.
+   * The one-step put: when no writer and no expiry policy of the user's needs to be called here, the
+   * whole put runs on the key's owner as a single entry processor, which says how long the value is
+   * stored and when it is due for a refresh. Where the cache has listeners ({@code publishing}) the
+   * processor publishes the put's events on the owner, and this call returns once the synchronous
+   * listeners have run.
    */
-  private void putOnOwner(Data k, byte[] bytes, long creationMillis, long updateMillis, long creationRefreshMillis,
-      long updateRefreshMillis) {
-    long outcome;
+  private void putOnOwner(Data k, PutProcessor put, boolean publishing) {
+    ClusterEvents.PublishingPut publishingPut = publishing ? clusterEvents.publishing(put, k) : null;
+    Long outcome = null;
     try {
-      outcome = (Long) records.map().executeOnKey(k, new PutProcessor(bytes, creationMillis, updateMillis,
-          creationRefreshMillis, updateRefreshMillis));
+      outcome = (Long) records.map().executeOnKey(k, publishingPut == null ? put : publishingPut.processor());
     } finally {
       records.invalidateNear(k);
+      if (outcome == null && publishingPut != null) {
+        clusterEvents.afterPut(publishingPut, null); // failed: nobody to wait for
+      }
     }
-    if (outcome != PutProcessor.NOT_STORED_CREATED) {
+    if (outcome != PutProcessor.NOT_STORED_CREATED && outcome != PutProcessor.NOT_STORED_AFTER_EXPIRY) {
       statistics.recordPuts(1);
     }
     if (outcome > 0 && outcome != CacheRecord.ETERNAL) {
       records.scheduleExpiry(k, outcome);
+    }
+    if (publishingPut != null) {
+      clusterEvents.afterPut(publishingPut, outcome); // throws if a synchronous listener failed
     }
   }
 
@@ -186,12 +202,13 @@ final class Writes<K, V> {
    * so that the record outlives any member failure that could take the change with it.
    */
   private void putBehindOnOwner(K key, V value, Data k, byte[] bytes) {
-    oneOperationWriteBehind.awaitRoom(k, bytes);
+    long room = oneOperationWriteBehind.awaitRoom(k, bytes);
     boolean done;
     try {
       done = (Boolean) records.map().executeOnKey(k,
           new WriteBehindPutProcessor(bytes, records.map().getName()));
     } finally {
+      oneOperationWriteBehind.landed(room);
       records.invalidateNear(k);
     }
     if (done) {

@@ -2,6 +2,7 @@ package dev.tiercache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.hazelcast.core.HazelcastInstance;
@@ -75,6 +76,8 @@ class ClusterListenersTest {
       Cache<String, String> onB = cluster.manager(1).getCache("heard", String.class, String.class);
       onA.registerCacheEntryListener(listener("all", false, null));
       onA.registerCacheEntryListener(listener("x-only", false, "x"));
+      assertEquals(Writes.PutRoute.ON_OWNER_PUBLISHING, onB.unwrap(TierCache.class).putRoute(),
+          "a listener on A keeps B's put one operation, which publishes its events on the owner");
 
       onB.put("k", "v1");
       onB.put("k", "v2");
@@ -87,7 +90,8 @@ class ClusterListenersTest {
       assertEquals(List.of("CREATED x1 one null"), HEARD.get("x-only"), "filtered where the listener lives");
 
       // Each key's events in order, with two writers per key, one on each member, at once: every event's
-      // old value is the value of the key's event before it.
+      // old value is the value of the key's event before it. One writer takes the locked route
+      // (getAndPut), the others the one-step put: both routes' events leave from the key's owner.
       all.clear();
       ExecutorService writers = Executors.newFixedThreadPool(4);
       List<Future<?>> done = new ArrayList<>();
@@ -98,7 +102,11 @@ class ClusterListenersTest {
         done.add(writers.submit(() -> {
           for (int round = 0; round < 5; round++) {
             for (int i = firstKey; i < firstKey + 50; i++) {
-              cache.put("key" + i, "w" + writer + "r" + round);
+              if (writer == 3) {
+                cache.getAndPut("key" + i, "w" + writer + "r" + round);
+              } else {
+                cache.put("key" + i, "w" + writer + "r" + round);
+              }
             }
           }
         }));
@@ -178,6 +186,34 @@ class ClusterListenersTest {
     }
   }
 
+  @Test
+  void aSynchronousListenerMayChangeItsOwnCacheWithoutWaitingForItself() throws Exception {
+    try (TestCluster cluster = TestCluster.start(dir, 2)) {
+      Cache<String, String> onA = cluster.manager(0).createCache("reentrant", config());
+      Cache<String, String> onB = cluster.manager(1).getCache("reentrant", String.class, String.class);
+      onA.registerCacheEntryListener(listener("sync-a", true, null));
+      onB.registerCacheEntryListener(listener("sync-b", true, null));
+      echoInto = onA;
+      try {
+        // Waiting for itself, A's listener would hold each put for the 60 s a wait may last.
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+          for (int i = 0; i < 20; i++) { // keys owned by either member, put by either member
+            (i % 2 == 0 ? onA : onB).put("echo" + i, "v" + i);
+            assertEquals("v" + i, onA.get("echoed" + i), "A's listener wrote its own cache before the put returned");
+          }
+        });
+      } finally {
+        echoInto = null;
+      }
+      await(HEARD.get("sync-b"), 40);
+      assertEquals(40, HEARD.get("sync-b").size(), "B heard the puts and the listener's writes: "
+          + HEARD.get("sync-b"));
+    }
+  }
+
+  /** Where {@link Recorder} copies the value of each "echo" key it hears created, as "echoed…". */
+  static volatile Cache<String, String> echoInto;
+
   /** Records what it hears; refuses the key "fail"; blocks on the key "block" until told. */
   public static final class Recorder implements CacheEntryCreatedListener<String, String>,
       CacheEntryUpdatedListener<String, String>, CacheEntryRemovedListener<String, String>,
@@ -203,6 +239,11 @@ class ClusterListenersTest {
         }
         HEARD.get(name).add(e.getEventType() + " " + e.getKey() + " " + e.getValue() + " "
             + (e.isOldValueAvailable() ? e.getOldValue() : null));
+        Cache<String, String> echo = echoInto;
+        if (echo != null && name.equals("sync-a") && e.getKey().startsWith("echo")
+            && !e.getKey().startsWith("echoed")) {
+          echo.put("echoed" + e.getKey().substring(4), e.getValue());
+        }
       }
     }
 

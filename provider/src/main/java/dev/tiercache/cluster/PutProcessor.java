@@ -1,5 +1,10 @@
 package dev.tiercache.cluster;
 
+import static com.hazelcast.internal.util.UUIDSerializationUtil.readUUID;
+import static com.hazelcast.internal.util.UUIDSerializationUtil.writeUUID;
+
+import com.hazelcast.instance.impl.Node;
+import com.hazelcast.internal.services.NodeAware;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
@@ -7,6 +12,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,8 +25,14 @@ import java.util.concurrent.TimeUnit;
  * value was stored, else {@link #NOT_STORED_CREATED} or {@link #NOT_STORED_UPDATED} (a zero duration).
  * A cache that refreshes also sends when the value is due for a refresh, counted from the put like its
  * expiry ({@link #ETERNAL}: never); an update that keeps its expiry keeps its refresh time too.
+ *
+ * <p>On a cache with entry listeners the primary also publishes the events of what it did, there and
+ * then ({@link RemoteListeners}): EXPIRED for an expired entry it replaces, then CREATED or UPDATED (or
+ * EXPIRED for an update whose expiry is zero); the last one names the caller's wait for synchronous
+ * listeners. The backups get a copy that publishes nothing.
  */
-public final class PutProcessor implements EntryProcessor<Object, CacheRecord, Long>, IdentifiedDataSerializable {
+public final class PutProcessor implements EntryProcessor<Object, CacheRecord, Long>, IdentifiedDataSerializable,
+    NodeAware {
 
   /** Duration value meaning "never expires". */
   public static final long ETERNAL = -1;
@@ -30,6 +42,8 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
   public static final long NOT_STORED_CREATED = -1;
   /** Result: the entry existed and its update expiry was zero, so it was removed. */
   public static final long NOT_STORED_UPDATED = -2;
+  /** Result: as {@link #NOT_STORED_CREATED}, over an expired entry whose EXPIRED event was published. */
+  public static final long NOT_STORED_AFTER_EXPIRY = -3;
 
   private static final long BACKSTOP_TTL_MARGIN_MILLIS = 5_000;
 
@@ -38,6 +52,12 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
   private long updateMillis;
   private long creationRefreshMillis = ETERNAL;
   private long updateRefreshMillis = ETERNAL;
+  /** Set where the events are published: the cache's map, the key serialized, the caller's wait. */
+  private String eventsOf;
+  private byte[] key;
+  private UUID waiter;
+  private long waitId;
+  private transient Node node;
 
   /** For deserialization only. */
   public PutProcessor() {}
@@ -56,11 +76,35 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
     this.updateRefreshMillis = updateRefreshMillis;
   }
 
+  /** This put publishing its events (see the class comment); {@code waiting} may be {@code null}. */
+  PutProcessor publishing(String mapName, byte[] key, RemoteListeners.Waiting waiting) {
+    this.eventsOf = mapName;
+    this.key = key;
+    if (waiting != null) {
+      this.waiter = waiting.waiter;
+      this.waitId = waiting.id;
+    }
+    return this;
+  }
+
+  @Override
+  public void setNode(Node node) {
+    this.node = node;
+  }
+
+  @Override
+  public EntryProcessor<Object, CacheRecord, Long> getBackupProcessor() {
+    return eventsOf == null ? this
+        : new PutProcessor(value, creationMillis, updateMillis, creationRefreshMillis, updateRefreshMillis);
+  }
+
   @Override
   public Long process(Map.Entry<Object, CacheRecord> entry) {
     long now = System.currentTimeMillis();
     CacheRecord old = entry.getValue();
+    CacheRecord expired = null;
     if (old != null && old.isExpiredAt(now)) {
+      expired = old.isLease() ? null : old;
       old = null;
     }
     long expiresAt;
@@ -79,7 +123,12 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
       if (entry.getValue() != null) {
         entry.setValue(null);
       }
-      return old == null ? NOT_STORED_CREATED : NOT_STORED_UPDATED;
+      if (old != null) {
+        publish(expired, RemoteListeners.EXPIRED, old.value(), old.value());
+        return NOT_STORED_UPDATED;
+      }
+      publish(null, 0, null, null);
+      return expired == null ? NOT_STORED_CREATED : NOT_STORED_AFTER_EXPIRY;
     }
     CacheRecord next = CacheRecord.refreshing(value, expiresAt, refreshAt,
         old == null ? CacheRecord.firstVersion() : old.version() + 1);
@@ -89,7 +138,37 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
       ((ExtendedMapEntry<Object, CacheRecord>) entry)
           .setValue(next, expiresAt - now + BACKSTOP_TTL_MARGIN_MILLIS, TimeUnit.MILLISECONDS);
     }
+    if (old == null) {
+      publish(expired, RemoteListeners.CREATED, value, null);
+    } else {
+      publish(expired, RemoteListeners.UPDATED, value, old.value());
+    }
     return expiresAt;
+  }
+
+  /**
+   * Publishes the EXPIRED event of {@code expired} if there is one, then the event of the put
+   * ({@code type} 0: none); the last of them carries the caller's wait.
+   */
+  private void publish(CacheRecord expired, int type, byte[] newValue, byte[] oldValue) {
+    if (eventsOf == null) {
+      return;
+    }
+    if (expired != null) {
+      publish(RemoteListeners.EXPIRED, expired.value(), expired.value(), type == 0);
+    }
+    if (type != 0) {
+      publish(type, newValue, oldValue, true);
+    }
+  }
+
+  private void publish(int type, byte[] newValue, byte[] oldValue, boolean last) {
+    RemoteListeners.Event event = new RemoteListeners.Event(type, key, newValue, oldValue, null);
+    if (last && waitId != 0) {
+      event.waiter = waiter;
+      event.waitId = waitId;
+    }
+    RemoteListeners.publish(node, eventsOf, event);
   }
 
   private static long expiryTime(long durationMillis, long now) {
@@ -117,6 +196,12 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
     out.writeLong(creationRefreshMillis);
     out.writeLong(updateRefreshMillis);
     out.writeByteArray(value);
+    out.writeString(eventsOf);
+    if (eventsOf != null) {
+      out.writeByteArray(key);
+      out.writeLong(waitId);
+      writeUUID(out, waiter);
+    }
   }
 
   @Override
@@ -126,5 +211,11 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
     creationRefreshMillis = in.readLong();
     updateRefreshMillis = in.readLong();
     value = in.readByteArray();
+    eventsOf = in.readString();
+    if (eventsOf != null) {
+      key = in.readByteArray();
+      waitId = in.readLong();
+      waiter = readUUID(in);
+    }
   }
 }

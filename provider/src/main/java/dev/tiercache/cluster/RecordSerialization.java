@@ -32,8 +32,10 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int PARTITION_HISTORIES_ANSWER = 24;
   static final int LISTENERS_QUESTION = 25;
   static final int LISTENERS_TELLING = 26;
-  static final int EVENT_DELIVERY = 27;
+  static final int ENTRY_EVENT = 27;
   static final int EXPIRING = 28;
+  static final int PUBLISH_EVENT = 29;
+  static final int EVENT_ACK = 30;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -94,8 +96,14 @@ final class RecordSerialization implements DataSerializableFactory {
     if (typeId == LISTENERS_TELLING) {
       return new RemoteListeners.Telling();
     }
-    if (typeId == EVENT_DELIVERY) {
-      return new RemoteListeners.Delivery();
+    if (typeId == ENTRY_EVENT) {
+      return new RemoteListeners.Event();
+    }
+    if (typeId == PUBLISH_EVENT) {
+      return new RemoteListeners.Publish();
+    }
+    if (typeId == EVENT_ACK) {
+      return new RemoteListeners.Ack();
     }
     if (typeId == CACHE_PROBE) {
       return new CacheProbe();

@@ -22,23 +22,24 @@ import javax.cache.event.CacheEntryUpdatedListener;
 import javax.cache.event.EventType;
 
 /**
- * Delivers a cache's entry events to its registered JCache listeners, on this member and, through
- * {@link Remote}, on the others.
+ * Delivers a cache's entry events to its registered JCache listeners.
  *
  * <p>The member that performs an operation publishes its events after the operation and before the
- * call returns: synchronous listeners run on the calling thread, so they have completed when the
- * call returns; asynchronous listeners get the events through a queue of their own, so each sees the
- * events in the order they were published. Events from other members arrive through
- * {@link #publishHere} and are delivered the same way. Once closed, the dispatcher delivers nothing
- * more, so a late event never reaches a listener that has been closed.
+ * call returns. Connected to the cluster ({@link Remote}), it hands them to the key's owner, which sends
+ * them to every member that listens, this one included, in the order of the key's changes; they arrive
+ * through {@link #publishHere}, and the call returns once the synchronous listeners, wherever they
+ * are, have run. Not connected, it delivers them here on the calling thread. Asynchronous listeners get
+ * the events through a queue of their own, so each sees the events in the order they arrived. Once
+ * closed, the dispatcher delivers nothing more, so a late event never reaches a listener that has been
+ * closed.
  */
 public final class EventDispatcher<K, V> {
 
   private static final Logger LOG = Logger.getLogger(EventDispatcher.class.getName());
 
   /**
-   * The listeners of the cache on the other members: whether any listens for a type, and sending them
-   * an event (waiting until they have it).
+   * The listeners of the cache on the other members: whether any listens for a type, and publishing an
+   * event to every member's listeners (this member's included) through the key's owner.
    */
   public interface Remote<K, V> {
     boolean listening(EventType type);
@@ -46,7 +47,12 @@ public final class EventDispatcher<K, V> {
     /** Whether another member listens for events of any type (one volatile read: asked on every put). */
     boolean listeningToAny();
 
-    /** Sends the event to every other member listening for its type. */
+    /**
+     * Publishes the event to every member listening for its type, this one included, through the key's
+     * owner; returns once the synchronous listeners have run.
+     *
+     * @throws CacheEntryListenerException if a synchronous listener failed
+     */
     void publish(EventType type, K key, V value, V oldValue);
 
     /** This member's listeners changed; the others are told. */
@@ -162,27 +168,20 @@ public final class EventDispatcher<K, V> {
    * @throws CacheEntryListenerException if a synchronous listener failed
    */
   public void publish(EventType type, K key, V value, V oldValue) {
-    if (closed) {
+    if (closed || !hasListeners(type)) {
       return;
     }
-    CacheEntryListenerException failure = null;
-    try {
+    Remote<K, V> cluster = remote;
+    if (cluster == null) {
       publishHere(type, key, value, oldValue);
-    } catch (CacheEntryListenerException e) {
-      failure = e;
-    }
-    Remote<K, V> others = remote;
-    if (others != null && others.listening(type)) {
-      others.publish(type, key, value, oldValue); // throws if a synchronous listener there failed
-    }
-    if (failure != null) {
-      throw failure;
+    } else {
+      cluster.publish(type, key, value, oldValue); // comes back here through the owner
     }
   }
 
   /**
-   * Publishes one event to this member's listeners only: an event of this member's own, or one another
-   * member sent.
+   * Publishes one event to this member's listeners only: one the key's owner sent, or, not connected,
+   * one of this member's own.
    *
    * @throws CacheEntryListenerException if a synchronous listener failed
    */

@@ -22,8 +22,8 @@ import javax.cache.integration.CacheWriterException;
  * cost of each record, primaries and backups, {@link HeapHeld}) on each flusher tick and publishes it;
  * the fullest member decides. Written records are removed from 80% of the bound down to 70%, four
  * times a second; a write that would take the fullest member past the bound (adding what this member has sent
- * since its last measurement) is refused, so only changes not yet written, or writes faster than the
- * removal, can fill it.
+ * that its last measurement does not hold: changes let in after it began, or still on their way then) is
+ * refused, so only changes not yet written, or writes faster than the removal, can fill it.
  */
 final class Backlog {
 
@@ -43,10 +43,17 @@ final class Backlog {
   /** The writer's last error, for the message of a refused change. */
   private final Supplier<String> lastError;
   private volatile long approximateBacklog;
-  /** Bytes the fullest member held at the last sample, and what this member has sent since it measured. */
+  /** Bytes the fullest member held at the last sample, and what this member measured it holds. */
   private volatile long approximateHeld;
   private volatile long heldHere;
-  private final LongAdder sentSinceMeasured = new LongAdder();
+  /**
+   * Bytes of the changes this member let in, ever, and of those of them that had reached the map, ever;
+   * and how many had reached it when the last measurement began. What was let in beyond that is not in
+   * {@link #heldHere}: a change let in but still on its way when the map was measured is not held yet.
+   */
+  private final LongAdder sent = new LongAdder();
+  private final LongAdder landed = new LongAdder();
+  private volatile long landedWhenMeasured;
   private long nextEvictionCheckAt;
   private final LongAdder evicted = new LongAdder();
   /** Told how many records each eviction removed (the cache's statistics). */
@@ -70,7 +77,8 @@ final class Backlog {
 
   /**
    * Waits while the backlog or the map is full (or refuses, as configured), before a change of about
-   * {@code bytes} (0 for a delete, which frees room) is made.
+   * {@code bytes} (0 for a delete, which frees room) is made. The caller then says when the change has
+   * reached the map, or failed to ({@link #landed}).
    */
   void awaitRoom(long bytes) {
     if (!hasRoom(bytes)) {
@@ -81,12 +89,22 @@ final class Backlog {
         throw refusal(bytes);
       }
     }
-    sentSinceMeasured.add(bytes);
+    sent.add(bytes);
+  }
+
+  /** A change of {@code bytes} that {@link #awaitRoom} let in is in the map now (or failed). */
+  void landed(long bytes) {
+    landed.add(bytes);
+  }
+
+  /** What this member let in that the last measurement does not hold. */
+  private long sentSinceMeasured() {
+    return sent.sum() - landedWhenMeasured;
   }
 
   private boolean hasRoom(long bytes) {
     return approximateBacklog < cache.settings().maxBacklog()
-        && (bytes == 0 || maxBytesPerMember == 0 || approximateHeld + sentSinceMeasured.sum() + bytes <= maxBytesPerMember);
+        && (bytes == 0 || maxBytesPerMember == 0 || approximateHeld + sentSinceMeasured() + bytes <= maxBytesPerMember);
   }
 
   private void waitForRoom(long bytes) {
@@ -114,7 +132,7 @@ final class Backlog {
           + "; last writer error: " + cause + "). The cache was not changed.");
     }
     return new CacheWriterException("Write-behind cache " + cache.cacheName() + " is full: a member holds "
-        + megabytes(approximateHeld + sentSinceMeasured.sum()) + " of its max-memory of "
+        + megabytes(approximateHeld + sentSinceMeasured()) + " of its max-memory of "
         + megabytes(maxBytesPerMember) + " per member, and a change of " + megabytes(bytes)
         + " does not fit. Changes not yet written are never evicted (" + backlog()
         + " waiting; last writer error: " + cause + "). The cache was not changed.");
@@ -128,12 +146,16 @@ final class Backlog {
   void sample() {
     approximateBacklog = backlog();
     if (maxBytesPerMember > 0) {
-      long fullest = heldHere;
-      for (Long held : heldByMember.values()) {
-        fullest = Math.max(fullest, held);
-      }
-      approximateHeld = fullest;
+      sampleHeld();
     }
+  }
+
+  private void sampleHeld() {
+    long fullest = heldHere;
+    for (Long held : heldByMember.values()) {
+      fullest = Math.max(fullest, held);
+    }
+    approximateHeld = fullest;
   }
 
   /**
@@ -166,14 +188,15 @@ final class Backlog {
       unwrittenByMember.put(self, count);
     }
     if (maxBytesPerMember > 0) {
-      long sentBefore = sentSinceMeasured.sum();
+      long landedBefore = landed.sum();
       heldHere = HeapHeld.bytes(cache.nodeEngine(), cache.records().getName(), cache.pending().getName());
-      sentSinceMeasured.add(-sentBefore);
       Long held = heldByMember.get(self);
       // Republished on a change of over 1% of the bound, so that an idle cache sends nothing.
       if (held == null || Math.abs(held - heldHere) > maxBytesPerMember / 100) {
         heldByMember.put(self, heldHere);
       }
+      sampleHeld(); // the new measurement counts before the changes it holds stop counting as sent
+      landedWhenMeasured = landedBefore;
     }
   }
 

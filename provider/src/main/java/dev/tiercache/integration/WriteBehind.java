@@ -138,8 +138,12 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
 
   /** Records that {@code key} is to be written with {@code value} (serialized). */
   public void recordWrite(Data key, byte[] value) {
-    awaitRoom(key, value);
-    cache.pending().executeOnKey(key, PendingWrite.record(value, cache.clusterTime()));
+    long room = awaitRoom(key, value);
+    try {
+      cache.pending().executeOnKey(key, PendingWrite.record(value, cache.clusterTime()));
+    } finally {
+      landed(room);
+    }
   }
 
   /** Records that {@code key} is to be deleted. */
@@ -170,10 +174,18 @@ public final class WriteBehind<K, V> implements WriteBehindMXBean {
   /**
    * Waits while the backlog or the map is full (or refuses, as configured), before a change of
    * {@code key} to {@code value} (serialized; {@code null} for a delete) is made. Called by the recording
-   * methods, and by the cache before a one-operation put.
+   * methods, and by the cache before a one-operation put. Returns the room taken, to hand to
+   * {@link #landed} once the change is in the map (or failed).
    */
-  public void awaitRoom(Data key, byte[] value) {
-    backlog.awaitRoom(value == null ? 0 : key.totalSize() + value.length + RECORD_OVERHEAD_BYTES);
+  public long awaitRoom(Data key, byte[] value) {
+    long bytes = value == null ? 0 : key.totalSize() + value.length + RECORD_OVERHEAD_BYTES;
+    backlog.awaitRoom(bytes);
+    return bytes;
+  }
+
+  /** The change that took {@code room} from {@link #awaitRoom} is in the map now, or failed. */
+  public void landed(long room) {
+    backlog.landed(room);
   }
 
   // ------------------------------------------------------------------ dead letters
