@@ -3,6 +3,9 @@ package dev.tiercache;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.impl.HeapData;
+import com.hazelcast.map.IMap;
+import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.ExpireIfDue;
 import dev.tiercache.cluster.PutProcessor;
 import dev.tiercache.cluster.RemoteListeners;
 import dev.tiercache.event.EventDispatcher;
@@ -88,6 +91,37 @@ final class ClusterEvents<K, V> implements EventDispatcher.Remote<K, V>, RemoteL
     } else {
       throwIfFailed(put.waiting().await(cluster));
     }
+  }
+
+  /**
+   * Runs the sweeper's look at {@code k} on its owner ({@link ExpireIfDue}; the caller holds the key's
+   * lock), which publishes the EXPIRED event there if a listener takes it, and waits for the synchronous
+   * ones. Returns the look's result.
+   *
+   * @throws CacheEntryListenerException if a synchronous listener failed (the entry is gone all the same)
+   */
+  long expireIfDue(IMap<Object, CacheRecord> map, Data k) {
+    if (!events.hasListeners(EventType.EXPIRED)) {
+      return (Long) map.executeOnKey(k, ExpireIfDue.quietly());
+    }
+    RemoteListeners.Waiting waiting = cluster.expect(RemoteListeners.EXPIRED);
+    long result;
+    try {
+      result = (Long) map.executeOnKey(k, cluster.expiring(k.toByteArray(), waiting));
+    } catch (RuntimeException e) {
+      if (waiting != null) {
+        waiting.cancel();
+      }
+      throw e;
+    }
+    if (waiting != null) {
+      if (result == ExpireIfDue.EXPIRED) {
+        throwIfFailed(waiting.await(cluster));
+      } else {
+        waiting.cancel();
+      }
+    }
+    return result;
   }
 
   private void throwIfFailed(RuntimeException failure) {

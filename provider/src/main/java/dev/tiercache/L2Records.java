@@ -5,6 +5,7 @@ import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.map.IMap;
 import dev.tiercache.cluster.CacheRecord;
+import dev.tiercache.cluster.ExpireIfDue;
 import dev.tiercache.event.EventDispatcher;
 import dev.tiercache.expiry.Expiry;
 import dev.tiercache.expiry.ExpirySweeper;
@@ -47,6 +48,7 @@ final class L2Records<K, V> {
   private final KeyValueCodec<K, V> codec;
   private final Expiry expiry;
   private final EventDispatcher<K, V> events;
+  private final ClusterEvents<K, V> clusterEvents;
   private final CacheStatistics statistics;
   private final NearCache nearCache;
   private final ExpirySweeper<Data> sweeper;
@@ -57,12 +59,13 @@ final class L2Records<K, V> {
   /** {@code nearCache} may be {@code null}; {@code closed} tells the sweeper to stop looking. */
   L2Records(String cacheName, IMap<Object, CacheRecord> map, HazelcastInstance hazelcast,
       SerializationService serialization, KeyValueCodec<K, V> codec, Expiry expiry, EventDispatcher<K, V> events,
-      CacheStatistics statistics, NearCache nearCache, BooleanSupplier closed) {
+      ClusterEvents<K, V> clusterEvents, CacheStatistics statistics, NearCache nearCache, BooleanSupplier closed) {
     this.map = map;
     this.hazelcast = hazelcast;
     this.codec = codec;
     this.expiry = expiry;
     this.events = events;
+    this.clusterEvents = clusterEvents;
     this.statistics = statistics;
     this.nearCache = nearCache;
     this.closed = closed;
@@ -372,7 +375,11 @@ final class L2Records<K, V> {
     }
   }
 
-  /** Called by the sweeper: removes the key if it is expired; returns when to look again, if ever. */
+  /**
+   * Called by the sweeper: removes the key if it is expired; returns when to look again, if ever. The
+   * look itself is one operation on the owner ({@link ExpireIfDue}: read, remove, publish), under the
+   * key's lock, which is only tried: a key locked for a slow load must not hold up every cache's sweep.
+   */
   private Long expireIfDue(Data k) {
     if (closed.getAsBoolean()) {
       return null;
@@ -381,15 +388,17 @@ final class L2Records<K, V> {
       return System.currentTimeMillis() + ExpirySweeper.TICK_MILLIS;
     }
     try {
-      CacheRecord record = map.get(k);
-      if (record == null || record.isLease()) {
-        return null; // a lease ends with its Hazelcast time to live, as nobody needs to hear of it
+      long next;
+      try {
+        next = clusterEvents.expireIfDue(map, k);
+      } catch (RuntimeException e) {
+        invalidateNear(k); // it may be gone (a synchronous listener failed after the removal)
+        throw e;
       }
-      if (record.isExpiredAt(System.currentTimeMillis())) {
-        expire(k, record);
-        return null;
+      if (next == ExpireIfDue.EXPIRED) {
+        invalidateNear(k);
       }
-      return record.expiresAt() == CacheRecord.ETERNAL ? null : record.expiresAt();
+      return next > 0 ? next : null; // EXPIRED, or GONE (a lease ends with its Hazelcast time to live)
     } catch (RuntimeException e) {
       if (closed.getAsBoolean() || !hazelcast.getLifecycleService().isRunning()) {
         return null;

@@ -160,8 +160,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
 
     this.codec = new KeyValueCodec<>(name, serialization, configuration);
     this.clusterEvents = new ClusterEvents<>(name, hazelcast, mapName, codec, events);
-    this.records = new L2Records<>(name, map, hazelcast, serialization, codec, expiry, events, statistics,
-        nearCache, () -> closed);
+    this.records = new L2Records<>(name, map, hazelcast, serialization, codec, expiry, events, clusterEvents,
+        statistics, nearCache, () -> closed);
     this.readsThrough = loader != null && configuration.isReadThrough();
     this.refresher = configuration.getRefresh() == null || configuration.getRefresh().isNone() || !readsThrough
         ? null : new Refresher<>(name, loader, records, statistics, writeBehind, () -> closed);

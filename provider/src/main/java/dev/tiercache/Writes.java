@@ -98,12 +98,13 @@ final class Writes<K, V> {
   /**
    * A put with its own time to live ({@code ttlMillis}, positive): the entry expires that long after this
    * put, created or updated, whatever the policy says, and is never refreshed (a refresh would give it the
-   * policy's life). One step on the owner when no writer and no listener take part, whatever the policy
-   * (it is not asked).
+   * policy's life). One step on the owner (publishing its events there, if the cache has listeners) when
+   * no writer takes part, whatever the policy (it is not asked).
    */
   void put(K key, Data k, V value, byte[] bytes, long ttlMillis) {
-    if (!writer.writesThrough() && !events.hasListeners()) {
-      putOnOwner(k, new PutProcessor(bytes, ttlMillis, ttlMillis, PutProcessor.ETERNAL, PutProcessor.ETERNAL), false);
+    if (!writer.writesThrough()) {
+      putOnOwner(k, new PutProcessor(bytes, ttlMillis, ttlMillis, PutProcessor.ETERNAL, PutProcessor.ETERNAL),
+          events.hasListeners());
     } else {
       putUnderLock(key, k, value, bytes, ttlMillis);
     }

@@ -7,7 +7,7 @@
  * {@code BatchWrites}, {@code EntryProcessing}, {@code ChangeWriter} (where a change goes besides L2),
  * {@code L2Records} (the records under each key's lock), {@code L2Evictions} (what L2's bound
  * evicted), {@code OwnerExpiry} (the owner's watch over its entries' expiry), {@code ClusterEvents}
- * (entry events to and from the listeners on the other members), {@code Refresher} (background reloads), {@code WarmUp} (preloading at creation),
+ * (entry events published through each key's owner to the listeners of every member), {@code Refresher} (background reloads), {@code WarmUp} (preloading at creation),
  * {@code VersionedWrites} (compare-and-set on an entry's version), {@code AsyncReadThrough} (loads
  * whose callers wait without a thread), {@code CacheDirectory} (the caches the cluster knows) and
  * {@code KeyValueCodec} (store by value).

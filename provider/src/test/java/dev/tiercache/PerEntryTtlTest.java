@@ -137,6 +137,21 @@ class PerEntryTtlTest {
   }
 
   @Test
+  void withAListenerAndNoWriterThePutStaysOneStepAndItsEventsComeFromTheOwner() throws Exception {
+    TierCache<String, String> cache = open(new MutableConfiguration<String, String>()
+        .addCacheEntryListenerConfiguration(new MutableCacheEntryListenerConfiguration<>(
+            FactoryBuilder.factoryOf(Events.class), null, false, true)));
+    assertEquals(Writes.PutRoute.ON_OWNER_PUBLISHING, cache.putRoute());
+    cache.put("k", "v", Duration.ofMillis(500));
+    assertEquals(List.of("created k"), EVENTS, "the synchronous listener ran before the put returned");
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (EVENTS.size() < 2 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(List.of("created k", "expired k"), EVENTS, "the sweeper expires it, untouched, with its event");
+  }
+
+  @Test
   void aTimeToLiveMustBePositiveAndAHugeOneIsForever() {
     TierCache<String, String> cache = open(new MutableConfiguration<>());
     assertThrows(NullPointerException.class, () -> cache.put("k", "v", null));

@@ -37,7 +37,10 @@ import javax.cache.spi.CachingProvider;
  * same N entries on a plain two-member cluster, and the two members with nothing at all.
  *
  * <p>Not a JMH benchmark: JMH measures the time of operations, and here the measure is the CPU an idle
- * system burns, read from the JVM ({@code OperatingSystemMXBean.getProcessCpuTime}). Run with
+ * system burns, read from the JVM ({@code OperatingSystemMXBean.getProcessCpuTime}). For Tiercache the
+ * repair's own threads ({@code tiercache-near-cache-repair…}) are also measured alone
+ * ({@code ThreadMXBean.getThreadCpuTime}): the members' idle cost is the same with or without a near
+ * cache, and hides what the repair adds. Run with
  * {@code java -Xmx8g -cp benchmarks/target/benchmarks.jar dev.tiercache.benchmarks.IdleRepairCost
  * [seconds] [sizes...]} (the command and the numbers are in docs/benchmarks.md).
  */
@@ -59,16 +62,18 @@ public final class IdleRepairCost {
       sizes = List.of(10_000, 100_000, 1_000_000);
     }
     System.out.printf(Locale.ROOT, "idle CPU of two members over %d s, share of one core%n", seconds);
-    System.out.printf(Locale.ROOT, "%-34s %10s %12s %18s%n", "what", "entries", "CPU (cores)", "entries verified");
-    System.out.printf(Locale.ROOT, "%-34s %10d %12.4f %18s%n", "two members, nothing in them", 0,
-        emptyMembers(seconds), "-");
+    System.out.printf(Locale.ROOT, "%-34s %10s %12s %16s %18s%n", "what", "entries", "CPU (cores)",
+        "repair threads", "entries verified");
+    System.out.printf(Locale.ROOT, "%-34s %10d %12.4f %16s %18s%n", "two members, nothing in them", 0,
+        emptyMembers(seconds), "-", "-");
     for (int n : sizes) {
       long[] verified = new long[1];
-      double tiercache = tiercache(n, seconds, verified);
-      System.out.printf(Locale.ROOT, "%-34s %10d %12.4f %18d%n", "Tiercache near cache (L1)", n, tiercache,
-          verified[0]);
-      System.out.printf(Locale.ROOT, "%-34s %10d %12.4f %18s%n", "Hazelcast near cache", n, hazelcast(n, seconds),
-          "-");
+      double[] repairCores = new double[1];
+      double tiercache = tiercache(n, seconds, verified, repairCores);
+      System.out.printf(Locale.ROOT, "%-34s %10d %12.4f %16.5f %18d%n", "Tiercache near cache (L1)", n, tiercache,
+          repairCores[0], verified[0]);
+      System.out.printf(Locale.ROOT, "%-34s %10d %12.4f %16s %18s%n", "Hazelcast near cache", n,
+          hazelcast(n, seconds), "-", "-");
     }
     System.exit(0);
   }
@@ -81,6 +86,18 @@ public final class IdleRepairCost {
     long wall = System.nanoTime();
     Thread.sleep(seconds * 1_000L);
     return (double) (os.getProcessCpuTime() - cpu) / (System.nanoTime() - wall);
+  }
+
+  /** CPU nanoseconds the near-cache repair's threads of this JVM have used so far. */
+  private static long repairThreadsCpuNanos() {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long nanos = 0;
+    for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (info != null && info.getThreadName().startsWith("tiercache-near-cache-repair")) {
+        nanos += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+      }
+    }
+    return nanos;
   }
 
   /** Lets start-up and filling settle (JIT, GC, migrations) before measuring. */
@@ -100,7 +117,7 @@ public final class IdleRepairCost {
   }
 
   @SuppressWarnings("unchecked")
-  private static double tiercache(int n, int seconds, long[] verified) throws Exception {
+  private static double tiercache(int n, int seconds, long[] verified, double[] repairCores) throws Exception {
     CachingProvider provider = Caching.getCachingProvider("dev.tiercache.TierCachingProvider");
     List<URI> files = WriteBenchmark.twoMemberCluster("max-entries: " + 2 * n);
     CacheManager first = provider.getCacheManager(files.get(0), null);
@@ -117,7 +134,11 @@ public final class IdleRepairCost {
         throw new IllegalStateException("the near cache holds " + nearCache.size() + " of " + n);
       }
       long before = nearCache.repairVerified();
-      double cores = settledCpuCores(seconds);
+      System.gc();
+      Thread.sleep(5_000);
+      long repairBefore = repairThreadsCpuNanos();
+      double cores = cpuCores(seconds);
+      repairCores[0] = (repairThreadsCpuNanos() - repairBefore) / (seconds * 1e9);
       verified[0] = nearCache.repairVerified() - before;
       lostChange(nearCache, other, n);
       return cores;

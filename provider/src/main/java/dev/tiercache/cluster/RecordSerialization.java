@@ -36,6 +36,7 @@ final class RecordSerialization implements DataSerializableFactory {
   static final int EXPIRING = 28;
   static final int PUBLISH_EVENT = 29;
   static final int EVENT_ACK = 30;
+  static final int EXPIRE_IF_DUE = 31;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -104,6 +105,9 @@ final class RecordSerialization implements DataSerializableFactory {
     }
     if (typeId == EVENT_ACK) {
       return new RemoteListeners.Ack();
+    }
+    if (typeId == EXPIRE_IF_DUE) {
+      return new ExpireIfDue();
     }
     if (typeId == CACHE_PROBE) {
       return new CacheProbe();

@@ -44,8 +44,8 @@ import java.util.logging.Logger;
  *
  * <p><b>Every event leaves from the owner of its key.</b> The member that changes an entry has the
  * key's owner publish the event on the cache's topic, from the partition thread that orders the key's
- * operations: a {@link PutProcessor} publishes what it did itself, and a change made under the key's
- * lock ends with a {@link Publish}. Hazelcast hands one publisher's messages to each subscriber in the
+ * operations: a {@link PutProcessor} publishes what it did itself, so does the sweeper's
+ * {@link ExpireIfDue}, and any other change made under the key's lock ends with a {@link Publish}. Hazelcast hands one publisher's messages to each subscriber in the
  * order they were published, so every member, the one that made the change included, hears each key's
  * events in the order they happened, whichever members made them. A member subscribes while it has
  * listeners of the cache (nobody else is sent anything) and hands what arrives to them on a thread of
@@ -53,8 +53,8 @@ import java.util.logging.Logger;
  *
  * <p><b>Synchronous listeners.</b> The changing member waits until every member with a synchronous
  * listener has delivered the event ({@link Waiting}): the last event of the change names the waiting
- * member and a number, and each such member answers it ({@link Ack}) once its listeners have run, with
- * the failure of one if any. A member that leaves, or no longer listens synchronously, is waited for no
+ * member and a number, and each such member answers it ({@link Ack}, one message on the waiting
+ * member's answers topic) once its listeners have run, with the failure of one if any. A member that leaves, or no longer listens synchronously, is waited for no
  * longer; nothing waits longer than 60 s. A listener that changes an entry of its own cache is not
  * waited for by that change on its own member (it would wait for itself); its event follows in order.
  *
@@ -89,6 +89,8 @@ public final class RemoteListeners {
   private static final String WAITS = "tiercache.listener-waits";
   private static final String EXECUTOR = "tiercache-events";
   private static final String TOPIC_PREFIX = "tiercache-events:";
+  /** Each member's topic for the answers to its waits, by member UUID. */
+  private static final String ANSWERS_PREFIX = "tiercache-event-answers:";
   private static final long TELL_TIMEOUT_MILLIS = 5_000;
   /** Longest wait for the synchronous listeners of a change; a member that leaves is dropped sooner. */
   private static final long DELIVERY_TIMEOUT_MILLIS = 60_000;
@@ -215,6 +217,11 @@ public final class RemoteListeners {
     return put.publishing(mapName, key, waiting);
   }
 
+  /** The sweeper's look at an entry (serialized {@code key}) that publishes its EXPIRED event, if due. */
+  public ExpireIfDue expiring(byte[] key, Waiting waiting) {
+    return ExpireIfDue.publishing(mapName, key, waiting);
+  }
+
   /** Whether {@code member} is still one to wait for: in the cluster and, as last heard, listening synchronously. */
   private boolean stillWaitedFor(UUID member) {
     if (member.equals(hazelcast.getCluster().getLocalMember().getUuid())) {
@@ -297,20 +304,39 @@ public final class RemoteListeners {
     }
   }
 
-  /** This member's changes waiting for synchronous listeners, by number. */
+  /**
+   * This member's changes waiting for synchronous listeners, by number; and its subscription to the
+   * answers, taken before the first wait starts.
+   */
   static final class Waits {
     private final AtomicLong ids = new AtomicLong();
     final ConcurrentMap<Long, Waiting> byId = new ConcurrentHashMap<>();
+    private final HazelcastInstance hazelcast;
     private final UUID local;
+    private volatile boolean hearingAnswers;
 
-    Waits(UUID local) {
-      this.local = local;
+    Waits(HazelcastInstance hazelcast) {
+      this.hazelcast = hazelcast;
+      this.local = hazelcast.getCluster().getLocalMember().getUuid();
     }
 
     Waiting start(List<UUID> members) {
+      if (!hearingAnswers) {
+        hearAnswers();
+      }
       Waiting waiting = new Waiting(ids.incrementAndGet(), local, members, this);
       byId.put(waiting.id, waiting);
       return waiting;
+    }
+
+    private synchronized void hearAnswers() {
+      if (!hearingAnswers) {
+        hazelcast.<Ack>getTopic(ANSWERS_PREFIX + local).addMessageListener(message -> {
+          Ack ack = message.getMessageObject();
+          answered(ack.waitId, ack.member, ack.failure == null ? null : new ListenerFailure(ack.failure));
+        });
+        hearingAnswers = true;
+      }
     }
 
     void answered(long id, UUID member, RuntimeException failure) {
@@ -322,8 +348,7 @@ public final class RemoteListeners {
   }
 
   private static Waits waits(HazelcastInstance hazelcast) {
-    return (Waits) hazelcast.getUserContext().computeIfAbsent(WAITS,
-        key -> new Waits(hazelcast.getCluster().getLocalMember().getUuid()));
+    return (Waits) hazelcast.getUserContext().computeIfAbsent(WAITS, key -> new Waits(hazelcast));
   }
 
   /** Publishes {@code event} of the cache map {@code mapName} on its topic, from the member {@code node}. */
@@ -469,15 +494,10 @@ public final class RemoteListeners {
         waits(hazelcast).answered(event.waitId, local, failure);
         return;
       }
-      for (Member member : hazelcast.getCluster().getMembers()) {
-        if (member.getUuid().equals(event.waiter)) {
-          String reason = failure == null ? null
-              : String.valueOf(failure.getCause() != null ? failure.getCause() : failure.getMessage());
-          hazelcast.getExecutorService(EXECUTOR).executeOnMember(new Ack(event.waitId, local, reason), member);
-          return;
-        }
-      }
-      // the waiting member has left: nobody to answer
+      String reason = failure == null ? null
+          : String.valueOf(failure.getCause() != null ? failure.getCause() : failure.getMessage());
+      // One message to the waiting member's own topic; nobody hears it if that member has left.
+      hazelcast.getTopic(ANSWERS_PREFIX + event.waiter).publish(new Ack(event.waitId, local, reason));
     }
   }
 
@@ -687,12 +707,14 @@ public final class RemoteListeners {
     }
   }
 
-  /** A member's answer to a change waiting for its synchronous listeners: they have run (and how). */
-  static final class Ack implements Runnable, HazelcastInstanceAware, IdentifiedDataSerializable {
+  /**
+   * A member's answer to a change waiting for its synchronous listeners: they have run (and how). Sent
+   * on the waiting member's answers topic: one message, no response.
+   */
+  static final class Ack implements IdentifiedDataSerializable {
     private long waitId;
     private UUID member;
     private String failure;
-    private transient HazelcastInstance hazelcast;
 
     /** For deserialization only. */
     Ack() {}
@@ -701,16 +723,6 @@ public final class RemoteListeners {
       this.waitId = waitId;
       this.member = member;
       this.failure = failure;
-    }
-
-    @Override
-    public void setHazelcastInstance(HazelcastInstance hazelcast) {
-      this.hazelcast = hazelcast;
-    }
-
-    @Override
-    public void run() {
-      waits(hazelcast).answered(waitId, member, failure == null ? null : new ListenerFailure(failure));
     }
 
     @Override

@@ -1,5 +1,6 @@
 /**
- * JCache entry listeners: registration, filters and ordered synchronous or asynchronous delivery, on
- * this member and, through {@code EventDispatcher.Remote}, to and from the listeners on the others.
+ * JCache entry listeners: registration, filters and ordered synchronous or asynchronous delivery to
+ * this member's listeners; through {@code EventDispatcher.Remote}, every event goes out through its
+ * key's owner to the listening members, this one included.
  */
 package dev.tiercache.event;
