@@ -1,8 +1,5 @@
 package dev.tiercache.cluster;
 
-import static com.hazelcast.internal.util.UUIDSerializationUtil.readUUID;
-import static com.hazelcast.internal.util.UUIDSerializationUtil.writeUUID;
-
 import com.hazelcast.instance.impl.Node;
 import com.hazelcast.internal.services.NodeAware;
 import com.hazelcast.map.EntryProcessor;
@@ -11,7 +8,6 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * The expiry sweeper's look at one entry, on the key's owner, for a caller that holds the key's lock:
@@ -32,11 +28,8 @@ public final class ExpireIfDue implements EntryProcessor<Object, CacheRecord, Lo
   public static final long GONE = -2;
 
   private boolean backup;
-  /** Set where the EXPIRED event is published: the cache's map, the key serialized, the caller's wait. */
-  private String eventsOf;
-  private byte[] key;
-  private UUID waiter;
-  private long waitId;
+  /** Set where a listener takes EXPIRED events: how to publish it. */
+  private OwnerEvents events;
   private transient boolean removed;
   private transient Node node;
 
@@ -55,12 +48,7 @@ public final class ExpireIfDue implements EntryProcessor<Object, CacheRecord, Lo
   /** A look that publishes the EXPIRED event of the cache map {@code mapName}; {@code waiting} may be null. */
   public static ExpireIfDue publishing(String mapName, byte[] key, RemoteListeners.Waiting waiting) {
     ExpireIfDue look = new ExpireIfDue(false);
-    look.eventsOf = mapName;
-    look.key = key;
-    if (waiting != null) {
-      look.waiter = waiting.waiter;
-      look.waitId = waiting.id;
-    }
+    look.events = OwnerEvents.of(mapName, key, waiting);
     return look;
   }
 
@@ -86,12 +74,8 @@ public final class ExpireIfDue implements EntryProcessor<Object, CacheRecord, Lo
     }
     entry.setValue(null);
     removed = true;
-    if (eventsOf != null) {
-      RemoteListeners.Event event =
-          new RemoteListeners.Event(RemoteListeners.EXPIRED, key, record.value(), record.value(), null);
-      event.waiter = waiter;
-      event.waitId = waitId;
-      RemoteListeners.publish(node, eventsOf, event);
+    if (events != null) {
+      events.publish(node, RemoteListeners.EXPIRED, record.value(), record.value(), true);
     }
     return EXPIRED;
   }
@@ -114,22 +98,12 @@ public final class ExpireIfDue implements EntryProcessor<Object, CacheRecord, Lo
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
     out.writeBoolean(backup);
-    out.writeString(eventsOf);
-    if (eventsOf != null) {
-      out.writeByteArray(key);
-      out.writeLong(waitId);
-      writeUUID(out, waiter);
-    }
+    OwnerEvents.write(out, events);
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
     backup = in.readBoolean();
-    eventsOf = in.readString();
-    if (eventsOf != null) {
-      key = in.readByteArray();
-      waitId = in.readLong();
-      waiter = readUUID(in);
-    }
+    events = OwnerEvents.read(in);
   }
 }

@@ -1,8 +1,5 @@
 package dev.tiercache.cluster;
 
-import static com.hazelcast.internal.util.UUIDSerializationUtil.readUUID;
-import static com.hazelcast.internal.util.UUIDSerializationUtil.writeUUID;
-
 import com.hazelcast.instance.impl.Node;
 import com.hazelcast.internal.services.NodeAware;
 import com.hazelcast.map.EntryProcessor;
@@ -12,7 +9,6 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,11 +48,8 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
   private long updateMillis;
   private long creationRefreshMillis = ETERNAL;
   private long updateRefreshMillis = ETERNAL;
-  /** Set where the events are published: the cache's map, the key serialized, the caller's wait. */
-  private String eventsOf;
-  private byte[] key;
-  private UUID waiter;
-  private long waitId;
+  /** Set where the cache has listeners: how to publish the put's events. */
+  private OwnerEvents events;
   private transient Node node;
 
   /** For deserialization only. */
@@ -78,12 +71,7 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
 
   /** This put publishing its events (see the class comment); {@code waiting} may be {@code null}. */
   PutProcessor publishing(String mapName, byte[] key, RemoteListeners.Waiting waiting) {
-    this.eventsOf = mapName;
-    this.key = key;
-    if (waiting != null) {
-      this.waiter = waiting.waiter;
-      this.waitId = waiting.id;
-    }
+    this.events = OwnerEvents.of(mapName, key, waiting);
     return this;
   }
 
@@ -94,7 +82,7 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
 
   @Override
   public EntryProcessor<Object, CacheRecord, Long> getBackupProcessor() {
-    return eventsOf == null ? this
+    return events == null ? this
         : new PutProcessor(value, creationMillis, updateMillis, creationRefreshMillis, updateRefreshMillis);
   }
 
@@ -151,24 +139,15 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
    * ({@code type} 0: none); the last of them carries the caller's wait.
    */
   private void publish(CacheRecord expired, int type, byte[] newValue, byte[] oldValue) {
-    if (eventsOf == null) {
+    if (events == null) {
       return;
     }
     if (expired != null) {
-      publish(RemoteListeners.EXPIRED, expired.value(), expired.value(), type == 0);
+      events.publish(node, RemoteListeners.EXPIRED, expired.value(), expired.value(), type == 0);
     }
     if (type != 0) {
-      publish(type, newValue, oldValue, true);
+      events.publish(node, type, newValue, oldValue, true);
     }
-  }
-
-  private void publish(int type, byte[] newValue, byte[] oldValue, boolean last) {
-    RemoteListeners.Event event = new RemoteListeners.Event(type, key, newValue, oldValue, null);
-    if (last && waitId != 0) {
-      event.waiter = waiter;
-      event.waitId = waitId;
-    }
-    RemoteListeners.publish(node, eventsOf, event);
   }
 
   private static long expiryTime(long durationMillis, long now) {
@@ -196,12 +175,7 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
     out.writeLong(creationRefreshMillis);
     out.writeLong(updateRefreshMillis);
     out.writeByteArray(value);
-    out.writeString(eventsOf);
-    if (eventsOf != null) {
-      out.writeByteArray(key);
-      out.writeLong(waitId);
-      writeUUID(out, waiter);
-    }
+    OwnerEvents.write(out, events);
   }
 
   @Override
@@ -211,11 +185,6 @@ public final class PutProcessor implements EntryProcessor<Object, CacheRecord, L
     creationRefreshMillis = in.readLong();
     updateRefreshMillis = in.readLong();
     value = in.readByteArray();
-    eventsOf = in.readString();
-    if (eventsOf != null) {
-      key = in.readByteArray();
-      waitId = in.readLong();
-      waiter = readUUID(in);
-    }
+    events = OwnerEvents.read(in);
   }
 }
