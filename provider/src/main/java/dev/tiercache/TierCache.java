@@ -65,6 +65,7 @@ import static dev.tiercache.management.CacheStatistics.REMOVE;
  *   <li>{@link ChangeWriter}: where a change goes besides L2 (nowhere, the writer, write-behind);</li>
  *   <li>{@link L2Records}: the records under each key's cluster-wide lock, events and expiry;</li>
  *   <li>{@link L2Evictions}: counts what Hazelcast evicts to hold L2's bound;</li>
+ *   <li>{@link PartitionLoss}: counts and logs the partitions of L2 lost with more members than backups;</li>
  *   <li>{@link KeyValueCodec}: the checks and serialized forms of keys and values (store by value).</li>
  * </ul>
  *
@@ -122,6 +123,8 @@ public final class TierCache<K, V> implements Cache<K, V> {
   private final CacheProbe.Answers probeAnswers;
   /** Counts Hazelcast's evictions of this member's entries; {@code null} where Hazelcast never evicts. */
   private final L2Evictions evictions;
+  /** Hears of the partitions of L2 lost with their members. */
+  private final PartitionLoss partitionLoss;
   private volatile boolean closed;
 
   @SuppressWarnings("unchecked")
@@ -157,6 +160,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
         : new NearCache(name, map, serialization, nearCacheSettings, configuration.getKeyType());
     this.evictions = mapConfig.getEvictionConfig().getEvictionPolicy() == EvictionPolicy.NONE ? null
         : new L2Evictions(map, statistics);
+    this.partitionLoss = new PartitionLoss(name, map, mapConfig.getTotalBackupCount());
 
     this.codec = new KeyValueCodec<>(name, serialization, configuration);
     this.clusterEvents = new ClusterEvents<>(name, hazelcast, mapName, codec, events);
@@ -719,6 +723,7 @@ public final class TierCache<K, V> implements Cache<K, V> {
     if (evictions != null) {
       evictions.close();
     }
+    partitionLoss.close();
     if (nearCache != null) {
       nearCache.close();
     }
@@ -774,6 +779,15 @@ public final class TierCache<K, V> implements Cache<K, V> {
   /** This member's near cache (L1) of the cache, unless it is switched off. */
   public Optional<NearCache> nearCache() {
     return Optional.ofNullable(nearCache);
+  }
+
+  /**
+   * How many partitions of this cache's data this member heard were lost since it opened the cache: lost
+   * when more members left at once than the cache has backups (the entries they held are gone, and
+   * reads of them are misses). 0 while no data was lost. Each loss is also logged at WARNING.
+   */
+  public long lostPartitions() {
+    return partitionLoss.lost();
   }
 
   /** The JCache statistics this member has counted for the cache (also its statistics MXBean). */

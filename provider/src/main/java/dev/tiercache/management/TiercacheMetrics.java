@@ -13,8 +13,9 @@ import javax.cache.Cache;
  * Micrometer meters for one Tiercache cache, for any application that has Micrometer: plain Java,
  * Quarkus, Micronaut; Tiercache's Spring Boot support binds the same ones. Micrometer's standard cache
  * meters ({@code cache.gets} by result, {@code cache.puts}, {@code cache.evictions}, {@code cache.size})
- * plus {@code cache.tier.gets} by tier ({@code l1}, {@code l2}, {@code load}), read from the statistics
- * this member counts (they describe this application instance; {@code cache.size} is cluster-wide).
+ * plus {@code cache.tier.gets} by tier ({@code l1}, {@code l2}, {@code load}) and
+ * {@code cache.partitions.lost} (data lost with more members than backups: see
+ * {@link TierCache#lostPartitions()}), read from the statistics this member counts (they describe this application instance; {@code cache.size} is cluster-wide).
  * Binding switches the cache's statistics on. Micrometer is an optional dependency of the provider:
  * this class is the only one that needs it.
  *
@@ -90,6 +91,10 @@ public final class TiercacheMetrics extends CacheMeterBinder<TierCache<?, ?>> {
     FunctionCounter.builder("cache.tier.gets", cache, c -> statistics().getCacheLoads())
         .tags(getTagsWithCacheName()).tag("tier", "load")
         .description("Gets answered by loading from the system of record (L3)")
+        .register(registry);
+    FunctionCounter.builder("cache.partitions.lost", cache, TierCache::lostPartitions)
+        .tags(getTagsWithCacheName())
+        .description("Partitions of the cache's data lost with more members than its backups")
         .register(registry);
   }
 }

@@ -63,7 +63,8 @@ class TiercacheMetricsTest {
         "cache_puts_total{app=\"shop\",cache=\"orders\"} 1.0",
         "cache_evictions_total{app=\"shop\",cache=\"orders\"} 0.0",
         "cache_size{app=\"shop\",cache=\"orders\"} 2.0",
-        "cache_tier_gets_total{app=\"shop\",cache=\"orders\",tier=\"load\"} 1.0"}) {
+        "cache_tier_gets_total{app=\"shop\",cache=\"orders\",tier=\"load\"} 1.0",
+        "cache_partitions_lost_total{app=\"shop\",cache=\"orders\"} 0.0"}) {
       assertTrue(scraped.contains(line), "scraped:\n" + scraped + "\nmissing: " + line);
     }
     // Which tier answers a hit depends on when the put's own invalidation reaches the near cache.

@@ -61,6 +61,13 @@ public final class TiercacheCacheManager implements CacheManager {
     return new TiercacheCache(cache.unwrap(TierCache.class), allowNullValues);
   }
 
+  /** The caches this application has opened through Spring, by name (a snapshot). */
+  Map<String, TierCache<Object, Object>> openCaches() {
+    Map<String, TierCache<Object, Object>> open = new java.util.TreeMap<>();
+    caches.forEach((name, cache) -> open.put(name, cache.getNativeCache()));
+    return open;
+  }
+
   /** Closes the JCache CacheManager (and gives back its member); Spring calls it when the context closes. */
   public void close() {
     jcache.close();
