@@ -94,6 +94,23 @@ final class ClusterEvents<K, V> implements EventDispatcher.Remote<K, V>, RemoteL
   }
 
   /**
+   * Starts the sweeper's look at {@code k} on its owner ({@link ExpireIfDue}), publishing the EXPIRED
+   * event there if a listener takes it, and returns without waiting for it; or returns {@code null} if a
+   * synchronous listener takes EXPIRED events (the caller then runs {@link #expireIfDue}, which waits).
+   */
+  java.util.concurrent.CompletableFuture<Long> expireIfDueWithoutWaiting(IMap<Object, CacheRecord> map, Data k) {
+    if (!events.hasListeners(EventType.EXPIRED)) {
+      return map.submitToKey(k, ExpireIfDue.quietly()).toCompletableFuture();
+    }
+    RemoteListeners.Waiting waiting = cluster.expect(RemoteListeners.EXPIRED);
+    if (waiting != null) {
+      waiting.cancel();
+      return null;
+    }
+    return map.submitToKey(k, cluster.expiring(k.toByteArray(), null)).toCompletableFuture();
+  }
+
+  /**
    * Runs the sweeper's look at {@code k} on its owner ({@link ExpireIfDue}; the caller holds the key's
    * lock), which publishes the EXPIRED event there if a listener takes it, and waits for the synchronous
    * ones. Returns the look's result.

@@ -20,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import javax.cache.event.EventType;
 
 /**
@@ -33,6 +35,8 @@ import javax.cache.event.EventType;
  * batches never deadlock.
  */
 final class L2Records<K, V> {
+
+  private static final Logger LOG = Logger.getLogger(L2Records.class.getName());
 
   /** How much longer than Tiercache's own expiry Hazelcast keeps an entry, as a backstop only. */
   private static final long BACKSTOP_TTL_MARGIN_MILLIS = 5_000;
@@ -377,12 +381,21 @@ final class L2Records<K, V> {
 
   /**
    * Called by the sweeper: removes the key if it is expired; returns when to look again, if ever. The
-   * look itself is one operation on the owner ({@link ExpireIfDue}: read, remove, publish), under the
-   * key's lock, which is only tried: a key locked for a slow load must not hold up every cache's sweep.
+   * look is one operation on the owner ({@link ExpireIfDue}: read, remove, publish). Where no
+   * synchronous listener takes EXPIRED events, the sweeper does not wait for it: the operation waits
+   * for the key's lock, if another caller holds it, without holding a thread, and a look slowed by a
+   * partition on the move holds up no other key; when it is done it has the key looked at again if it is
+   * not due yet. With a synchronous EXPIRED listener the sweeper waits (the listener must have run), and
+   * only tries the key's lock, so that a key locked for a slow load does not hold up every cache's sweep.
    */
   private Long expireIfDue(Data k) {
     if (closed.getAsBoolean()) {
       return null;
+    }
+    java.util.concurrent.CompletableFuture<Long> look = clusterEvents.expireIfDueWithoutWaiting(map, k);
+    if (look != null) {
+      look.whenComplete((next, failure) -> afterLook(k, next == null ? ExpireIfDue.GONE : next, failure));
+      return null; // looked at again, if it must be, by afterLook
     }
     if (!map.tryLock(k)) {
       return System.currentTimeMillis() + ExpirySweeper.TICK_MILLIS;
@@ -410,6 +423,23 @@ final class L2Records<K, V> {
       } catch (RuntimeException e) {
         // the map was destroyed or the member stopped while sweeping: nothing left to unlock
       }
+    }
+  }
+
+  /** What the sweeper does once a look it did not wait for is done. */
+  private void afterLook(Data k, long next, Throwable failure) {
+    if (failure != null) {
+      if (!closed.getAsBoolean() && hazelcast.getLifecycleService().isRunning()) {
+        LOG.log(Level.WARNING, "Expiry of an entry of " + map.getName() + " failed; looking again in "
+            + ExpirySweeper.TICK_MILLIS + " ms", failure);
+        sweeper.schedule(k, System.currentTimeMillis() + ExpirySweeper.TICK_MILLIS);
+      }
+      return;
+    }
+    if (next == ExpireIfDue.EXPIRED) {
+      invalidateNear(k);
+    } else if (next > 0 && !closed.getAsBoolean()) {
+      sweeper.schedule(k, next);
     }
   }
 

@@ -10,10 +10,10 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * The expiry sweeper's look at one entry, on the key's owner, for a caller that holds the key's lock:
- * an entry whose time has come is removed there and then and, where the cache has listeners, its
- * EXPIRED event published there ({@link RemoteListeners}); one operation where reading the record,
- * deleting it and publishing took three.
+ * The expiry sweeper's look at one entry, on the key's owner: an entry whose time has come is removed
+ * there and then and, where the cache has listeners, its EXPIRED event published there
+ * ({@link RemoteListeners}); one operation where locking, reading, deleting, publishing and unlocking
+ * took five. Like any change it waits for the key's lock if another caller holds it.
  *
  * <p>The result: {@link #EXPIRED} if it removed the entry, {@link #GONE} if there is nothing to look at
  * again (no entry, or a lease, which ends with its Hazelcast time to live and has no event), else the
