@@ -102,9 +102,7 @@ final class ClusterEvents<K, V> implements EventDispatcher.Remote<K, V>, RemoteL
     if (!events.hasListeners(EventType.EXPIRED)) {
       return map.submitToKey(k, ExpireIfDue.quietly()).toCompletableFuture();
     }
-    RemoteListeners.Waiting waiting = cluster.expect(RemoteListeners.EXPIRED);
-    if (waiting != null) {
-      waiting.cancel();
+    if (cluster.waitsForSynchronous(RemoteListeners.EXPIRED)) {
       return null;
     }
     return map.submitToKey(k, cluster.expiring(k.toByteArray(), null)).toCompletableFuture();

@@ -147,7 +147,7 @@ public final class RemoteListeners {
       if (state.listeningHere != 0) {
         state.subscribe();
       }
-      told = state.told.incrementAndGet() << 8 | state.ownListening();
+      told = state.told.incrementAndGet() << 8 | state.listeningHere;
     }
     callOthers(hazelcast, new Telling(mapName, hazelcast.getCluster().getLocalMember().getUuid(), told));
     synchronized (state) {
@@ -174,16 +174,26 @@ public final class RemoteListeners {
    * cache open here). Returns {@code null} if there is nobody to wait for.
    */
   public Waiting expect(int types) {
+    List<UUID> members = synchronousMembers(types);
+    return members.isEmpty() ? null : waits(hazelcast).start(members);
+  }
+
+  /** Whether a change with events of {@code types} would wait for a synchronous listener ({@link #expect}). */
+  public boolean waitsForSynchronous(int types) {
+    return !synchronousMembers(types).isEmpty();
+  }
+
+  private List<UUID> synchronousMembers(int types) {
     List<UUID> members = new ArrayList<>(2);
     for (Map.Entry<UUID, Long> other : state.others.entrySet()) {
       if (waitsFor(other.getValue().intValue() & 0xff, types)) {
         members.add(other.getKey());
       }
     }
-    if (waitsFor(state.ownListening(), types) && DELIVERING.get() != state) {
+    if (waitsFor(state.listeningHere, types) && DELIVERING.get() != state) {
       members.add(hazelcast.getCluster().getLocalMember().getUuid());
     }
-    return members.isEmpty() ? null : waits(hazelcast).start(members);
+    return members;
   }
 
   private static boolean waitsFor(int bits, int types) {
@@ -225,7 +235,7 @@ public final class RemoteListeners {
   /** Whether {@code member} is still one to wait for: in the cluster and, as last heard, listening synchronously. */
   private boolean stillWaitedFor(UUID member) {
     if (member.equals(hazelcast.getCluster().getLocalMember().getUuid())) {
-      return (state.ownListening() & SYNCHRONOUS) != 0;
+      return (state.listeningHere & SYNCHRONOUS) != 0;
     }
     Long told = state.others.get(member);
     if (told == null || (told & SYNCHRONOUS) == 0) {
@@ -483,7 +493,7 @@ public final class RemoteListeners {
       } finally {
         DELIVERING.remove();
       }
-      if (event.waitId != 0 && (ownListening() & SYNCHRONOUS) != 0) {
+      if (event.waitId != 0 && (listeningHere & SYNCHRONOUS) != 0) {
         answer(event, failure);
       }
     }
